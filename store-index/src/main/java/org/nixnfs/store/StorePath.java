@@ -1,0 +1,94 @@
+package org.nixnfs.store;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The base name of a Nix store path, {@code <hash>-<name>}: a 32-character hash part in Nix's
+ * base-32 alphabet, a dash, and a name. Parsing is strict, because anything that is not a
+ * well-formed store path name can never be a valid store path and must stay invisible.
+ */
+public record StorePath(String hashPart, String name) implements Comparable<StorePath> {
+    public static final int HASH_LENGTH = 32;
+    /** Nix's base-32 alphabet (no e, o, u, t). */
+    public static final String BASE32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
+    private static final int MAX_NAME_LENGTH = 211;
+
+    public StorePath {
+        if (!isHashPart(hashPart)) {
+            throw new IllegalArgumentException("not a Nix store hash: " + hashPart);
+        }
+        if (!isName(name)) {
+            throw new IllegalArgumentException("not a Nix store path name: " + name);
+        }
+    }
+
+    /** Parses {@code <hash>-<name>} (a base name, no directory); empty if it is not one. */
+    public static Optional<StorePath> parseBaseName(String baseName) {
+        if (baseName == null || baseName.length() < HASH_LENGTH + 2 || baseName.charAt(HASH_LENGTH) != '-') {
+            return Optional.empty();
+        }
+        String hash = baseName.substring(0, HASH_LENGTH);
+        String name = baseName.substring(HASH_LENGTH + 1);
+        return isHashPart(hash) && isName(name) ? Optional.of(new StorePath(hash, name)) : Optional.empty();
+    }
+
+    /** Parses an absolute path {@code <storeDir>/<hash>-<name>} as found in the Nix database. */
+    public static Optional<StorePath> parseAbsolute(String storeDir, String absolutePath) {
+        String prefix = storeDir.endsWith("/") ? storeDir : storeDir + "/";
+        if (absolutePath == null || !absolutePath.startsWith(prefix)) {
+            return Optional.empty();
+        }
+        return parseBaseName(absolutePath.substring(prefix.length()));
+    }
+
+    public String baseName() {
+        return hashPart + "-" + name;
+    }
+
+    public static boolean isHashPart(String s) {
+        if (s == null || s.length() != HASH_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (BASE32_ALPHABET.indexOf(s.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Nix allows letters, digits and {@code +-._?=} in names, not starting with a dot. */
+    private static boolean isName(String s) {
+        if (s == null || s.isEmpty() || s.length() > MAX_NAME_LENGTH || s.charAt(0) == '.') {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "+-._?=".indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int compareTo(StorePath o) {
+        return baseName().compareTo(o.baseName());
+    }
+
+    @Override
+    public String toString() {
+        return baseName();
+    }
+
+    public boolean equals(Object o) {
+        return o instanceof StorePath p && p.hashPart.equals(hashPart) && p.name.equals(name);
+    }
+
+    public int hashCode() {
+        return Objects.hash(hashPart, name);
+    }
+}

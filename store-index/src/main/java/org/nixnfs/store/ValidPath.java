@@ -1,0 +1,17 @@
+package org.nixnfs.store;
+
+import java.util.List;
+
+/**
+ * One row of the Nix database's {@code ValidPaths} table that the export cares about.
+ *
+ * @param path             the store path
+ * @param registrationTime seconds since the epoch when Nix registered the path
+ * @param narSize          size of the path's NAR serialisation in bytes (0 if unknown)
+ * @param references       store paths this path refers to (may include itself)
+ */
+public record ValidPath(StorePath path, long registrationTime, long narSize, List<StorePath> references) {
+    public ValidPath {
+        references = List.copyOf(references);
+    }
+}
