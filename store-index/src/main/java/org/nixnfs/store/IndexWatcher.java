@@ -1,0 +1,279 @@
+package org.nixnfs.store;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the Nix database and swaps new {@link StoreIndex} snapshots into a
+ * {@link StoreIndexHolder}: a registration or deletion is visible within milliseconds of the
+ * commit on Linux (inotify), within one poll interval elsewhere.
+ *
+ * <p>Each change is read incrementally (new rows above the last seen id, deletions found from the
+ * row count), with a full reload every {@link Options#fullReloadInterval()} to pick up in-place
+ * updates. When the database cannot be read (locked past the busy timeout, corrupt, replaced by
+ * something unreadable) the error is logged and the last good index keeps being served; reading
+ * is retried at every poll and every change notification. {@link #status()} tells how it goes.
+ *
+ * <p>One daemon thread does all reads; {@link #refreshNow()} runs one on the caller's thread.
+ */
+public final class IndexWatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(IndexWatcher.class);
+    private static final Duration REPEAT_ERROR_LOG_INTERVAL = Duration.ofMinutes(1);
+
+    /**
+     * @param pollInterval       how often the files are checked without a change notification,
+     *                           and how often a failed read is retried
+     * @param minRefreshGap      least time between the starts of two reads, so that a burst of
+     *                           writes by Nix is read a few times rather than once per write
+     * @param fullReloadInterval how often the whole database is re-read; zero for never
+     */
+    public record Options(Duration pollInterval, Duration minRefreshGap, Duration fullReloadInterval) {
+        public Options {
+            if (pollInterval.isNegative() || pollInterval.isZero()) {
+                throw new IllegalArgumentException("pollInterval must be positive");
+            }
+            if (minRefreshGap.isNegative() || fullReloadInterval.isNegative()) {
+                throw new IllegalArgumentException("intervals must not be negative");
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(Duration.ofSeconds(1), Duration.ofMillis(20), Duration.ofMinutes(10));
+        }
+
+        public Options withPollInterval(Duration d) {
+            return new Options(d, minRefreshGap, fullReloadInterval);
+        }
+
+        public Options withMinRefreshGap(Duration d) {
+            return new Options(pollInterval, d, fullReloadInterval);
+        }
+
+        public Options withFullReloadInterval(Duration d) {
+            return new Options(pollInterval, minRefreshGap, d);
+        }
+    }
+
+    private final NixDatabase database;
+    private final StoreIndexHolder holder;
+    private final Options options;
+    private final Object refreshLock = new Object();
+    private DatabaseFileWatch fileWatch;
+    private Thread thread;
+    private volatile boolean closed;
+
+    // Written under refreshLock only; status() reads the published record.
+    private DatabaseSnapshot snapshot;
+    private long lastRefreshStartNanos;
+    private long lastFullReloadNanos;
+    private Instant lastErrorLogged = Instant.EPOCH;
+    private volatile IndexWatcherStatus status;
+
+    public IndexWatcher(NixDatabase database, StoreIndexHolder holder) {
+        this(database, holder, Options.defaults());
+    }
+
+    public IndexWatcher(NixDatabase database, StoreIndexHolder holder, Options options) {
+        this.database = Objects.requireNonNull(database);
+        this.holder = Objects.requireNonNull(holder);
+        this.options = Objects.requireNonNull(options);
+        this.status = new IndexWatcherStatus(holder.current().size(), Instant.EPOCH, Optional.empty(), Duration.ZERO,
+                Optional.empty(), 0, 0, 0, 0, Optional.empty(), Optional.empty(), Optional.empty(), false);
+    }
+
+    /**
+     * Loads the database fully into the holder, then follows it on a daemon thread.
+     *
+     * @throws NixDatabaseException if the initial load fails (there is nothing good to serve yet)
+     */
+    public synchronized void start() throws NixDatabaseException {
+        if (thread != null || closed) {
+            throw new IllegalStateException("already started or closed");
+        }
+        fileWatch = new DatabaseFileWatch(database.databaseFile());
+        Optional<NixDatabaseException> failure = refresh(true);
+        if (failure.isPresent()) {
+            closeQuietly(fileWatch);
+            throw failure.get();
+        }
+        thread = new Thread(this::run, "nix-db-watcher");
+        thread.setDaemon(true);
+        thread.start();
+        log.info("Watching {} ({} valid paths, change notifications {})", database.databaseFile(),
+                holder.current().size(), fileWatch.active() ? "on" : "off, polling");
+    }
+
+    /**
+     * Reads the database now, on this thread, and swaps in the result if it changed.
+     *
+     * @return the failure, if the read failed (it is also logged and recorded in the status)
+     */
+    public Optional<NixDatabaseException> refreshNow() {
+        return refresh(false);
+    }
+
+    public IndexWatcherStatus status() {
+        return status;
+    }
+
+    /** Stops following the database; the holder keeps the last index. */
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            closed = true;
+            t = thread;
+        }
+        if (fileWatch != null) {
+            closeQuietly(fileWatch);
+        }
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) {
+                log.warn("Index watcher thread did not stop within 10 s");
+            }
+        }
+    }
+
+    private void run() {
+        long nextPoll = System.nanoTime() + options.pollInterval().toNanos();
+        while (!closed) {
+            try {
+                boolean notified = fileWatch.await(Duration.ofNanos(Math.max(0, nextPoll - System.nanoTime())));
+                boolean pollDue = System.nanoTime() - nextPoll >= 0;
+                if (pollDue) {
+                    nextPoll = System.nanoTime() + options.pollInterval().toNanos();
+                }
+                boolean fullDue = fullReloadDue();
+                boolean failing = status.consecutiveFailures() > 0;
+                if (closed || !(notified || fullDue || (pollDue && (failing || fileWatch.statChanged())))) {
+                    continue;
+                }
+                waitForRefreshGap();
+                // Writes noticed up to here are covered by the read below; later ones wake us again.
+                fileWatch.drain();
+                fileWatch.statChanged();
+                refresh(fullDue);
+            } catch (InterruptedException e) {
+                if (!closed) {
+                    log.warn("Index watcher interrupted; stopping");
+                }
+                return;
+            } catch (RuntimeException e) {
+                // Never let the thread die: the holder would silently stop following the store.
+                log.error("Unexpected error in the index watcher; continuing", e);
+            }
+        }
+    }
+
+    private boolean fullReloadDue() {
+        long interval = options.fullReloadInterval().toNanos();
+        synchronized (refreshLock) {
+            return interval > 0 && System.nanoTime() - lastFullReloadNanos >= interval;
+        }
+    }
+
+    private void waitForRefreshGap() throws InterruptedException {
+        long earliest;
+        synchronized (refreshLock) {
+            earliest = lastRefreshStartNanos + options.minRefreshGap().toNanos();
+        }
+        long wait = earliest - System.nanoTime();
+        if (wait > 0) {
+            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+    }
+
+    private Optional<NixDatabaseException> refresh(boolean full) {
+        synchronized (refreshLock) {
+            IndexWatcherStatus s = status;
+            long start = System.nanoTime();
+            lastRefreshStartNanos = start;
+            Instant modified = fileWatch == null ? null : fileWatch.lastModified();
+            DatabaseSnapshot next;
+            try {
+                next = readSnapshot(full);
+            } catch (NixDatabaseException e) {
+                recordFailure(s, e);
+                return Optional.of(e);
+            } catch (RuntimeException e) {
+                // Unexpected data or a bug: treat like an unreadable database, keep serving.
+                NixDatabaseException wrapped = new NixDatabaseException(
+                        "Cannot index the Nix database " + database.databaseFile() + ": " + e, e);
+                recordFailure(s, wrapped);
+                return Optional.of(wrapped);
+            }
+            Instant now = Instant.now();
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            boolean changed = next.index() != holder.current();
+            snapshot = next;
+            if (full) {
+                lastFullReloadNanos = start;
+            }
+            if (s.consecutiveFailures() > 0) {
+                log.info("Nix database {} readable again after {} failed attempts", database.databaseFile(),
+                        s.consecutiveFailures());
+            }
+            Optional<Duration> lag = s.lastVisibilityLag();
+            if (changed) {
+                holder.replace(next.index());
+                if (modified != null) {
+                    lag = Optional.of(Duration.between(modified, Instant.now()));
+                }
+                log.debug("Store index now has {} paths (read in {} ms{})", next.size(), took.toMillis(),
+                        full ? ", full reload" : "");
+            }
+            status = new IndexWatcherStatus(next.size(), now, changed ? Optional.of(now) : s.lastChange(), took, lag,
+                    s.refreshes() + 1, s.fullReloads() + (full ? 1 : 0), s.failures(), 0, Optional.empty(),
+                    s.lastError(), s.lastErrorTime(), fileWatch != null && fileWatch.active());
+            return Optional.empty();
+        }
+    }
+
+    private DatabaseSnapshot readSnapshot(boolean full) throws NixDatabaseException {
+        DatabaseSnapshot previous = snapshot;
+        DatabaseSnapshot next = database.read(full ? null : previous);
+        if (full && previous != null && next != previous && previous.index().sameContentAs(next.index())) {
+            // Nothing changed: keep serving the same index object, so listeners are not woken.
+            next = next.withIndex(previous.index());
+        }
+        return next;
+    }
+
+    private void recordFailure(IndexWatcherStatus s, NixDatabaseException e) {
+        Instant now = Instant.now();
+        boolean newProblem = s.consecutiveFailures() == 0 || !s.lastError().equals(Optional.ofNullable(e.getMessage()));
+        if (newProblem) {
+            log.error("Cannot refresh the store index; serving the last good one ({} paths): {}",
+                    holder.current().size(), e.getMessage());
+            lastErrorLogged = now;
+        } else if (Duration.between(lastErrorLogged, now).compareTo(REPEAT_ERROR_LOG_INTERVAL) >= 0) {
+            log.error("Still cannot refresh the store index after {} attempts since {}: {}",
+                    s.consecutiveFailures() + 1, s.failingSince().orElse(now), e.getMessage());
+            lastErrorLogged = now;
+        }
+        log.debug("Store index refresh failure", e);
+        status = new IndexWatcherStatus(s.pathCount(), s.lastSuccess(), s.lastChange(), s.lastRefreshDuration(),
+                s.lastVisibilityLag(), s.refreshes(), s.fullReloads(), s.failures() + 1, s.consecutiveFailures() + 1,
+                Optional.of(s.failingSince().orElse(now)), Optional.ofNullable(e.getMessage()), Optional.of(now),
+                fileWatch != null && fileWatch.active());
+    }
+
+    private static void closeQuietly(DatabaseFileWatch w) {
+        try {
+            w.close();
+        } catch (IOException e) {
+            log.debug("Closing the file watch failed", e);
+        }
+    }
+}
