@@ -1,0 +1,140 @@
+package org.nixnfs.server.nfs4;
+
+import org.nixnfs.server.nfs4.state.Session;
+import org.nixnfs.server.rpc.RpcCall;
+import org.nixnfs.server.xdr.XdrDecoder;
+import org.nixnfs.server.xdr.XdrEncoder;
+import org.nixnfs.server.xdr.XdrException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a COMPOUND (RFC 7530 section 15.2, RFC 8881 section 2.10.6): decodes the header, then
+ * runs the operations in order, stopping at the first that fails. Enforces the sequencing rules
+ * of sessions (SEQUENCE first, session-less operations alone) and keeps the session's replay
+ * cache.
+ */
+public final class CompoundProcessor {
+    private static final Logger log = LoggerFactory.getLogger(CompoundProcessor.class);
+    private static final int MAX_TAG = 1024;
+    /** More operations than any client sends; a larger count is refused before anything runs. */
+    private static final int MAX_OPS = 1024;
+    public static final int MAX_MINOR_VERSION = 2;
+
+    private final NfsServices services;
+    private final Operations operations;
+    private final CompoundObserver observer;
+
+    public CompoundProcessor(NfsServices services, Operations operations, CompoundObserver observer) {
+        this.services = services;
+        this.operations = operations;
+        this.observer = observer;
+    }
+
+    public void process(RpcCall call, XdrEncoder out) {
+        XdrDecoder in = call.args();
+        long start = out.mark();
+        byte[] tag = in.readOpaque(MAX_TAG);
+        int minor = in.readInt();
+        long numOps = in.readUnsignedInt();
+
+        XdrEncoder.IntSlot status = out.reserveInt();
+        out.writeOpaque(tag);
+        XdrEncoder.IntSlot resultCount = out.reserveInt();
+        if (minor < 0 || minor > MAX_MINOR_VERSION) {
+            status.set(NfsStatus.NFS4ERR_MINOR_VERS_MISMATCH);
+            return;
+        }
+        if (numOps > MAX_OPS) {
+            status.set(NfsStatus.NFS4ERR_RESOURCE);
+            return;
+        }
+        CompoundContext ctx = new CompoundContext(services, call, minor, numOps);
+        int results = 0;
+        int lastStatus = NfsStatus.NFS4_OK;
+        try {
+            for (int i = 0; i < numOps && lastStatus == NfsStatus.NFS4_OK; i++) {
+                int opcode;
+                try {
+                    opcode = in.readInt();
+                } catch (XdrException e) {
+                    lastStatus = NfsStatus.NFS4ERR_BADXDR;
+                    out.writeInt(OpCode.ILLEGAL).writeInt(lastStatus);
+                    results++;
+                    break;
+                }
+                Operation op = operations.lookup(opcode, minor);
+                int resultOpcode = op == null ? OpCode.ILLEGAL : opcode;
+                long mark = out.mark();
+                out.writeInt(resultOpcode).writeInt(NfsStatus.NFS4_OK);
+                long began = System.nanoTime();
+                try {
+                    if (op == null) {
+                        throw new NfsException(NfsStatus.NFS4ERR_OP_ILLEGAL, "operation " + opcode);
+                    }
+                    checkSequencing(ctx, opcode, i, numOps);
+                    op.execute(ctx, in, out);
+                } catch (SequenceReplay replay) {
+                    out.reset(start);
+                    out.writeFixedOpaque(replay.cachedReply());
+                    observer.replayed(call);
+                    return;
+                } catch (NfsException e) {
+                    lastStatus = e.status();
+                    out.reset(mark);
+                    out.writeInt(resultOpcode).writeInt(lastStatus);
+                    log.debug("{} {}: {} ({})", call.clientAddress(), OpCode.name(opcode), NfsStatus.name(lastStatus),
+                            e.getMessage());
+                } catch (XdrException e) {
+                    lastStatus = NfsStatus.NFS4ERR_BADXDR;
+                    out.reset(mark);
+                    out.writeInt(resultOpcode).writeInt(lastStatus);
+                    log.warn("{} {}: undecodable arguments: {}", call.clientAddress(), OpCode.name(opcode), e.getMessage());
+                } catch (RuntimeException e) {
+                    lastStatus = NfsStatus.NFS4ERR_SERVERFAULT;
+                    out.reset(mark);
+                    out.writeInt(resultOpcode).writeInt(lastStatus);
+                    log.error("{} {}: internal error", call.clientAddress(), OpCode.name(opcode), e);
+                }
+                observer.operation(opcode, lastStatus, System.nanoTime() - began);
+                results++;
+            }
+            status.set(lastStatus);
+            resultCount.set(results);
+        } finally {
+            completeSlot(ctx, out, start);
+        }
+    }
+
+    private static void checkSequencing(CompoundContext ctx, int opcode, int index, long numOps) throws NfsException {
+        if (ctx.minorVersion() == 0) {
+            return;
+        }
+        if (index == 0) {
+            if (opcode == OpCode.SEQUENCE) {
+                return;
+            }
+            if (!Operations.isSessionless(opcode)) {
+                throw new NfsException(NfsStatus.NFS4ERR_OP_NOT_IN_SESSION);
+            }
+            if (numOps > 1) {
+                throw new NfsException(NfsStatus.NFS4ERR_NOT_ONLY_OP);
+            }
+        } else if (opcode == OpCode.SEQUENCE) {
+            throw new NfsException(NfsStatus.NFS4ERR_SEQUENCE_POS);
+        }
+    }
+
+    /** Frees the session slot SEQUENCE took, caching the reply when the client asked for that. */
+    private static void completeSlot(CompoundContext ctx, XdrEncoder out, long start) {
+        Session s = ctx.session();
+        if (s == null || ctx.slot() < 0) {
+            return;
+        }
+        byte[] reply = null;
+        if (ctx.cacheThis()) {
+            reply = out.copySince(start);
+        }
+        s.slots().complete(ctx.slot(), reply);
+    }
+}

@@ -1,0 +1,19 @@
+package org.nixnfs.server.nfs4;
+
+/** Ends an operation with an nfsstat4 other than NFS4_OK; the COMPOUND stops there. */
+public class NfsException extends Exception {
+    private final int status;
+
+    public NfsException(int status) {
+        this(status, NfsStatus.name(status));
+    }
+
+    public NfsException(int status, String message) {
+        super(message, null, false, false);
+        this.status = status;
+    }
+
+    public int status() {
+        return status;
+    }
+}

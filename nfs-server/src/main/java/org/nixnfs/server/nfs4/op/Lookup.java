@@ -1,0 +1,16 @@
+package org.nixnfs.server.nfs4.op;
+
+import org.nixnfs.server.nfs4.CompoundContext;
+import org.nixnfs.server.nfs4.NfsException;
+import org.nixnfs.server.nfs4.Operation;
+import org.nixnfs.server.xdr.XdrDecoder;
+import org.nixnfs.server.xdr.XdrEncoder;
+
+/** LOOKUP: one path component below the current directory; a symlink is returned, not followed. */
+public final class Lookup implements Operation {
+    @Override
+    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
+        String name = Args.component(args);
+        ctx.setCurrent(ctx.services().fs().lookup(ctx.current(), name));
+    }
+}

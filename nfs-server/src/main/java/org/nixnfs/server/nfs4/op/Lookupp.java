@@ -1,0 +1,26 @@
+package org.nixnfs.server.nfs4.op;
+
+import org.nixnfs.server.nfs4.CompoundContext;
+import org.nixnfs.server.nfs4.NfsException;
+import org.nixnfs.server.nfs4.NfsStatus;
+import org.nixnfs.server.nfs4.Operation;
+import org.nixnfs.server.vfs.FileType;
+import org.nixnfs.server.vfs.Node;
+import org.nixnfs.server.xdr.XdrDecoder;
+import org.nixnfs.server.xdr.XdrEncoder;
+
+/** LOOKUPP: the parent directory; at "/" there is none (NOENT), so ".." never leaves the export. */
+public final class Lookupp implements Operation {
+    @Override
+    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
+        Node n = ctx.current();
+        FileType t = ctx.services().fs().attributes(n).type();
+        if (t == FileType.SYMLINK) {
+            throw new NfsException(NfsStatus.NFS4ERR_SYMLINK);
+        }
+        if (t != FileType.DIRECTORY) {
+            throw new NfsException(NfsStatus.NFS4ERR_NOTDIR);
+        }
+        ctx.setCurrent(ctx.services().fs().parent(n));
+    }
+}

@@ -1,0 +1,20 @@
+package org.nixnfs.server.nfs4.op;
+
+import org.nixnfs.server.nfs4.CompoundContext;
+import org.nixnfs.server.nfs4.NfsException;
+import org.nixnfs.server.nfs4.Operation;
+import org.nixnfs.server.nfs4.state.OpenState;
+import org.nixnfs.server.nfs4.state.StateId;
+import org.nixnfs.server.xdr.XdrDecoder;
+import org.nixnfs.server.xdr.XdrEncoder;
+
+/** OPEN_CONFIRM (4.0 only): we never ask for confirmation, but a client may still send it. */
+public final class OpenConfirm implements Operation {
+    @Override
+    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
+        StateId id = StateId.read(args);
+        args.readInt(); // seqid
+        OpenState s = OpenStates.forCurrentFile(ctx, id);
+        ctx.services().state().confirmOpen(s).write(result);
+    }
+}

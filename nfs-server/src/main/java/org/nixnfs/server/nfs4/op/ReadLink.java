@@ -1,0 +1,15 @@
+package org.nixnfs.server.nfs4.op;
+
+import org.nixnfs.server.nfs4.CompoundContext;
+import org.nixnfs.server.nfs4.NfsException;
+import org.nixnfs.server.nfs4.Operation;
+import org.nixnfs.server.xdr.XdrDecoder;
+import org.nixnfs.server.xdr.XdrEncoder;
+
+/** READLINK: the symlink's target text, exactly as stored; resolving it is the client's business. */
+public final class ReadLink implements Operation {
+    @Override
+    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
+        result.writeString(ctx.services().fs().readlink(ctx.current()));
+    }
+}

@@ -1,0 +1,25 @@
+package org.nixnfs.server.nfs4.op;
+
+import org.nixnfs.server.nfs4.CompoundContext;
+import org.nixnfs.server.nfs4.NfsException;
+import org.nixnfs.server.nfs4.NfsStatus;
+import org.nixnfs.server.nfs4.Operation;
+import org.nixnfs.server.nfs4.state.ClientRecord;
+import org.nixnfs.server.xdr.XdrDecoder;
+import org.nixnfs.server.xdr.XdrEncoder;
+
+/** RECLAIM_COMPLETE (4.1): the client has reclaimed all it will; later reclaims get NO_GRACE. */
+public final class ReclaimComplete implements Operation {
+    @Override
+    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
+        boolean oneFs = args.readBoolean();
+        ClientRecord c = ctx.sessionClient();
+        if (oneFs) {
+            return;
+        }
+        if (c.reclaimComplete()) {
+            throw new NfsException(NfsStatus.NFS4ERR_COMPLETE_ALREADY);
+        }
+        ctx.services().state().reclaimComplete(c);
+    }
+}

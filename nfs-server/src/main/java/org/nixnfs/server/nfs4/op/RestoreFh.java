@@ -1,0 +1,15 @@
+package org.nixnfs.server.nfs4.op;
+
+import org.nixnfs.server.nfs4.CompoundContext;
+import org.nixnfs.server.nfs4.NfsException;
+import org.nixnfs.server.nfs4.Operation;
+import org.nixnfs.server.xdr.XdrDecoder;
+import org.nixnfs.server.xdr.XdrEncoder;
+
+/** RESTOREFH: make the saved file handle current again. */
+public final class RestoreFh implements Operation {
+    @Override
+    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
+        ctx.restoreSaved();
+    }
+}

@@ -1,0 +1,41 @@
+package org.nixnfs.server.nfs4.op;
+
+import org.nixnfs.server.nfs4.CompoundContext;
+import org.nixnfs.server.nfs4.NfsException;
+import org.nixnfs.server.nfs4.NfsStatus;
+import org.nixnfs.server.nfs4.Operation;
+import org.nixnfs.server.nfs4.state.StateId;
+import org.nixnfs.server.vfs.FileType;
+import org.nixnfs.server.vfs.Node;
+import org.nixnfs.server.xdr.XdrDecoder;
+import org.nixnfs.server.xdr.XdrEncoder;
+
+/**
+ * SEEK (4.2, lseek SEEK_DATA / SEEK_HOLE): we report files as dense, so data is wherever the
+ * offset is and the only hole is the one at end of file.
+ */
+public final class Seek implements Operation {
+    private static final int NFS4_CONTENT_DATA = 0;
+    private static final int NFS4_CONTENT_HOLE = 1;
+
+    @Override
+    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
+        StateId id = ctx.resolveStateId(StateId.read(args));
+        long offset = args.readLong();
+        int what = args.readInt();
+        Node file = ctx.current();
+        if (ctx.services().fs().attributes(file).type() != FileType.REGULAR) {
+            throw new NfsException(NfsStatus.NFS4ERR_WRONG_TYPE);
+        }
+        Read.checkStateId(ctx, id, file);
+        long size = ctx.services().fs().attributes(file).size();
+        if (what != NFS4_CONTENT_DATA && what != NFS4_CONTENT_HOLE) {
+            throw new NfsException(NfsStatus.NFS4ERR_INVAL, "seek content " + what);
+        }
+        if (offset < 0 || offset >= size) {
+            throw new NfsException(NfsStatus.NFS4ERR_NXIO);
+        }
+        boolean data = what == NFS4_CONTENT_DATA;
+        result.writeBoolean(!data).writeLong(data ? offset : size);
+    }
+}

@@ -1,0 +1,39 @@
+package org.nixnfs.server.nfs4.op;
+
+import org.nixnfs.server.nfs4.CompoundContext;
+import org.nixnfs.server.nfs4.NfsException;
+import org.nixnfs.server.nfs4.NfsStatus;
+import org.nixnfs.server.nfs4.Operation;
+import org.nixnfs.server.nfs4.SequenceReplay;
+import org.nixnfs.server.nfs4.state.Session;
+import org.nixnfs.server.nfs4.state.SlotTable;
+import org.nixnfs.server.xdr.XdrDecoder;
+import org.nixnfs.server.xdr.XdrEncoder;
+
+/**
+ * SEQUENCE (4.1): first in every session COMPOUND. Checks the slot and sequence id (exactly once
+ * semantics: a retransmission is answered from the replay cache), renews the lease.
+ */
+public final class Sequence implements Operation {
+    @Override
+    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
+        byte[] sessionId = args.readFixedOpaque(16);
+        int sequenceId = args.readInt();
+        int slot = args.readInt();
+        args.readInt(); // sa_highest_slotid: the client's own bookkeeping
+        boolean cacheThis = args.readBoolean();
+        Session s = ctx.services().state().session(sessionId);
+        if (ctx.operationCount() > s.fore().maxOperations()) {
+            throw new NfsException(NfsStatus.NFS4ERR_TOO_MANY_OPS);
+        }
+        SlotTable.Admission a = s.slots().admit(slot, sequenceId);
+        if (a.replay()) {
+            throw new SequenceReplay(a.cachedReply());
+        }
+        ctx.inSession(s, slot, cacheThis);
+        ctx.services().state().renew(s.client());
+        int highest = s.slots().size() - 1;
+        result.writeFixedOpaque(sessionId).writeInt(sequenceId).writeInt(slot)
+                .writeInt(highest).writeInt(highest).writeInt(0);
+    }
+}

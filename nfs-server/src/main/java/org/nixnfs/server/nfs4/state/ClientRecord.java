@@ -1,0 +1,104 @@
+package org.nixnfs.server.nfs4.state;
+
+import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A client as the server knows it: its long-lived owner id and boot verifier, the short client
+ * id we gave it, its lease, and the state it holds (sessions for 4.1, opens for both).
+ */
+public final class ClientRecord {
+    private final long clientId;
+    private final ByteBuffer ownerId;
+    private final byte[] verifier;
+    private final int minorVersion;
+    private final String address;
+    private volatile long lastRenewNanos;
+    private volatile boolean confirmed;
+    // NFSv4.0: the verifier SETCLIENTID_CONFIRM must present.
+    private final byte[] confirmVerifier;
+    // NFSv4.1: CREATE_SESSION's own sequence (RFC 8881 section 18.36.4) and its cached reply.
+    private int createSessionSequence;
+    private byte[] createSessionReply;
+    private boolean reclaimComplete;
+    final Set<Session> sessions = ConcurrentHashMap.newKeySet();
+    final Set<OpenState> opens = ConcurrentHashMap.newKeySet();
+
+    ClientRecord(long clientId, ByteBuffer ownerId, byte[] verifier, int minorVersion, String address,
+                 byte[] confirmVerifier, long nowNanos) {
+        this.clientId = clientId;
+        this.ownerId = ownerId;
+        this.verifier = verifier;
+        this.minorVersion = minorVersion;
+        this.address = address;
+        this.confirmVerifier = confirmVerifier;
+        this.lastRenewNanos = nowNanos;
+        this.createSessionSequence = 1;
+    }
+
+    public long clientId() {
+        return clientId;
+    }
+
+    ByteBuffer ownerId() {
+        return ownerId;
+    }
+
+    byte[] verifier() {
+        return verifier;
+    }
+
+    public int minorVersion() {
+        return minorVersion;
+    }
+
+    public String address() {
+        return address;
+    }
+
+    public boolean confirmed() {
+        return confirmed;
+    }
+
+    void confirm() {
+        confirmed = true;
+    }
+
+    byte[] confirmVerifier() {
+        return confirmVerifier;
+    }
+
+    void renew(long nowNanos) {
+        lastRenewNanos = nowNanos;
+    }
+
+    long lastRenewNanos() {
+        return lastRenewNanos;
+    }
+
+    synchronized int createSessionSequence() {
+        return createSessionSequence;
+    }
+
+    synchronized byte[] createSessionReply() {
+        return createSessionReply;
+    }
+
+    synchronized void createSessionDone(int sequence, byte[] reply) {
+        createSessionSequence = sequence;
+        createSessionReply = reply;
+    }
+
+    public synchronized boolean reclaimComplete() {
+        return reclaimComplete;
+    }
+
+    synchronized void setReclaimComplete() {
+        reclaimComplete = true;
+    }
+
+    public int openCount() {
+        return opens.size();
+    }
+}

@@ -1,0 +1,79 @@
+package org.nixnfs.server.vfs;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A directory's entries in cookie order. READDIR resumes after a cookie by binary search, so a
+ * cookie stays meaningful even if the listing was rebuilt in between (see {@link #byHashCookie}).
+ */
+public final class DirectoryListing {
+    /** Cookies 0, 1 and 2 are reserved by NFSv4 (start, ".", ".."). */
+    public static final long FIRST_COOKIE = 3;
+
+    private final long[] cookies;
+    private final String[] names;
+
+    private DirectoryListing(long[] cookies, String[] names) {
+        this.cookies = cookies;
+        this.names = names;
+    }
+
+    /** Cookies are positions, for directories that never change (everything inside a store path). */
+    public static DirectoryListing positional(List<String> sortedNames) {
+        long[] c = new long[sortedNames.size()];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = FIRST_COOKIE + i;
+        }
+        return new DirectoryListing(c, sortedNames.toArray(String[]::new));
+    }
+
+    /**
+     * Cookies derived from each name, for the store directory whose entries come and go: a client
+     * paging through it while paths are added or deleted resumes at the right place, and replicas
+     * hand out the same cookies.
+     */
+    public static DirectoryListing byHashCookie(List<String> names, java.util.function.ToLongFunction<String> cookieOf) {
+        record Entry(long cookie, String name) {
+        }
+        Entry[] e = names.stream().map(n -> new Entry(cookieOf.applyAsLong(n), n)).toArray(Entry[]::new);
+        Arrays.sort(e, (a, b) -> a.cookie != b.cookie ? Long.compareUnsigned(a.cookie, b.cookie) : a.name.compareTo(b.name));
+        long[] c = new long[e.length];
+        String[] n = new String[e.length];
+        for (int i = 0; i < e.length; i++) {
+            c[i] = e[i].cookie;
+            n[i] = e[i].name;
+        }
+        return new DirectoryListing(c, n);
+    }
+
+    public int size() {
+        return names.length;
+    }
+
+    public long cookie(int i) {
+        return cookies[i];
+    }
+
+    public String name(int i) {
+        return names[i];
+    }
+
+    /** Index of the first entry after {@code cookie} (0 for cookie 0), or {@link #size()} at the end. */
+    public int indexAfter(long cookie) {
+        if (cookie == 0) {
+            return 0;
+        }
+        int lo = 0;
+        int hi = cookies.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (Long.compareUnsigned(cookies[mid], cookie) <= 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+}
