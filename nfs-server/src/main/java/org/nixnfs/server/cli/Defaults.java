@@ -1,0 +1,63 @@
+package org.nixnfs.server.cli;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine;
+
+/** The embedded defaults: where state lives, which store to serve, how executors should mount. */
+final class Defaults {
+    /**
+     * Mount options for executors: read-only, hard mounts; no negative lookup caching, so a store
+     * path pushed a moment ago is found at once; long attribute caching for files (store content
+     * never changes) but short for directories (the store directory does).
+     */
+    static final String RECOMMENDED_MOUNT_OPTIONS =
+            "ro,hard,proto=tcp,lookupcache=positive,acregmin=60,acregmax=3600,acdirmin=1,acdirmax=1";
+
+    private Defaults() {
+    }
+
+    static Path stateDir() {
+        String env = System.getenv("NIXNFS_STATE_DIR");
+        if (env != null && !env.isEmpty()) {
+            return Path.of(env);
+        }
+        String home = System.getenv("NIXNFS_HOME");
+        return Path.of(home != null ? home : ".").resolve(".state").toAbsolutePath().normalize();
+    }
+
+    /** This machine's store if it has one, else the demo store, built on first use. */
+    static Path storeRoot(Path stateDir) throws IOException, InterruptedException {
+        if (Files.isRegularFile(Path.of("/nix/var/nix/db/db.sqlite")) && Files.isDirectory(Path.of("/nix/store"))) {
+            return Path.of("/");
+        }
+        Path demo = stateDir.resolve("demo-store");
+        String home = System.getenv("NIXNFS_HOME");
+        Path script = Path.of(home != null ? home : ".").resolve("scripts/make-demo-store");
+        if (!Files.isExecutable(script)) {
+            throw new CommandLine.ParameterException(new CommandLine(new ServeCommand()),
+                    "there is no /nix/store here and no " + script + " to build a demo store; pass --store-root");
+        }
+        System.err.println("nixnfs: no /nix/store on this machine; building the demo store in " + demo);
+        Process p = new ProcessBuilder(script.toString(), demo.toString())
+                .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        if (p.waitFor() != 0) {
+            throw new IOException(script + " failed with exit code " + p.exitValue());
+        }
+        return demo;
+    }
+
+    static InetSocketAddress parseListen(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("--listen wants HOST:PORT, got " + hostPort);
+        }
+        String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+        int port = Integer.parseInt(hostPort.substring(colon + 1));
+        return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, port);
+    }
+}

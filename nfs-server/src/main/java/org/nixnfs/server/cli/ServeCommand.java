@@ -1,0 +1,85 @@
+package org.nixnfs.server.cli;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.nixnfs.server.NixnfsServer;
+import org.nixnfs.server.vfs.CacheSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code nixnfs serve}: export a Nix store read-only over NFSv4 until stopped. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Export a Nix store read-only over NFSv4 (4.0, 4.1, 4.2).",
+            "",
+            "Without --store-root, exports the machine's /nix/store if there is one, otherwise builds a small",
+            "demo store with Debian's nix-bin under the state directory and exports that."})
+public final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--store-root", paramLabel = "DIR",
+            description = "Directory containing nix/store and nix/var/nix/db (a Nix chroot store); / for this machine's store.")
+    Path storeRoot;
+
+    @Option(names = "--export-path", paramLabel = "PATH", defaultValue = "/nix/store",
+            description = "Path clients mount (server:PATH); the pseudo filesystem leads from / to it. Default: ${DEFAULT-VALUE}.")
+    String exportPath;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:2049",
+            description = "Address and TCP port of the NFS listener. Default: ${DEFAULT-VALUE}.")
+    String listen;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Where nixnfs keeps its state (and the demo store). Default: $NIXNFS_STATE_DIR, else .state in the nixnfs checkout.")
+    Path stateDir;
+
+    @Option(names = "--lease-time", paramLabel = "SECONDS", defaultValue = "90",
+            description = "NFSv4 lease: clients that stop renewing for this long lose their state. Default: ${DEFAULT-VALUE}.")
+    int leaseSeconds;
+
+    @Option(names = "--worker-threads", paramLabel = "N",
+            description = "Threads that run NFS requests. Default: 4 per core, at least 8.")
+    Integer workerThreads;
+
+    @Option(names = "--cache-nodes", paramLabel = "N", defaultValue = "500000",
+            description = "Files, directories and lookups whose metadata is cached. Default: ${DEFAULT-VALUE}.")
+    long cacheNodes;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "4096",
+            description = "Connections beyond this are closed at once. Default: ${DEFAULT-VALUE}.")
+    int maxConnections;
+
+    @Override
+    public Integer call() throws Exception {
+        Path state = stateDir != null ? stateDir : Defaults.stateDir();
+        Path root = storeRoot != null ? storeRoot : Defaults.storeRoot(state);
+        InetSocketAddress address = Defaults.parseListen(listen);
+        NixnfsServer.Config defaults = NixnfsServer.Config.defaults(root, address, state);
+        NixnfsServer.Config config = new NixnfsServer.Config(root, exportPath, address, state, leaseSeconds,
+                workerThreads != null ? workerThreads : defaults.workerThreads(), defaults.ioThreads(),
+                new CacheSettings(cacheNodes, cacheNodes, 4 * cacheNodes, CacheSettings.defaults().openFiles()),
+                maxConnections);
+        NixnfsServer server = NixnfsServer.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "shutdown"));
+        printMountHint(server, root);
+        stopped.await();
+        return 0;
+    }
+
+    private void printMountHint(NixnfsServer server, Path root) {
+        InetSocketAddress a = server.address();
+        String host = a.getAddress().isAnyLocalAddress() ? "<this-host>" : a.getAddress().getHostAddress();
+        String port = a.getPort() == 2049 ? "" : "port=" + a.getPort() + ",";
+        System.out.printf("nixnfs: exporting %s (%d valid store paths) as %s on %s%n",
+                root.resolve("nix/store"), server.index().current().size(), exportPath, a);
+        System.out.printf("Mount it on an executor with:%n  mount -t nfs4 -o %s%s %s:%s /nix/store%n", port,
+                Defaults.RECOMMENDED_MOUNT_OPTIONS, host, exportPath);
+        if (!Files.isDirectory(Path.of("/nix/store")) || !root.equals(Path.of("/"))) {
+            System.out.println("(Stop with Ctrl-C.)");
+        }
+    }
+}

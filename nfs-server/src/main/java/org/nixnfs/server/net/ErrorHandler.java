@@ -1,0 +1,34 @@
+package org.nixnfs.server.net;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.WriteTimeoutException;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Last in the pipeline: whatever went wrong with one connection (a malformed record, a peer
+ * that stopped reading, a reset) is logged once and that connection alone is closed.
+ */
+@ChannelHandler.Sharable
+public final class ErrorHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ErrorHandler.class);
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Object peer = ctx.channel().remoteAddress();
+        if (cause instanceof DecoderException) {
+            log.warn("{}: closing connection: {}", peer, cause.getCause() != null ? cause.getCause().getMessage() : cause.getMessage());
+        } else if (cause instanceof WriteTimeoutException) {
+            log.warn("{}: closing connection: the client did not read its replies in time", peer);
+        } else if (cause instanceof IOException) {
+            log.debug("{}: connection error: {}", peer, cause.toString());
+        } else {
+            log.error("{}: closing connection after an unexpected error", peer, cause);
+        }
+        ctx.close();
+    }
+}
