@@ -38,17 +38,20 @@ final class DatabaseFileWatch implements Closeable {
     private WatchKey key;
     private List<Object> lastStat;
 
-    DatabaseFileWatch(Path databaseFile) {
+    /** @param notifications whether to use a WatchService at all, or only poll */
+    DatabaseFileWatch(Path databaseFile, boolean notifications) {
         this.directory = databaseFile.getParent();
         Path name = databaseFile.getFileName();
         Path wal = Path.of(name + "-wal");
         Path journal = Path.of(name + "-journal");
         this.relevantNames = Set.of(name, wal, journal);
         this.files = List.of(databaseFile, directory.resolve(wal), directory.resolve(journal));
-        try {
-            watchService = directory.getFileSystem().newWatchService();
-        } catch (IOException | UnsupportedOperationException e) {
-            log.warn("No file change notifications for {} ({}); polling only", directory, e.toString());
+        if (notifications) {
+            try {
+                watchService = directory.getFileSystem().newWatchService();
+            } catch (IOException | UnsupportedOperationException e) {
+                log.warn("No file change notifications for {} ({}); polling only", directory, e.toString());
+            }
         }
         register();
         lastStat = stat();

@@ -31,8 +31,11 @@ public final class IndexWatcher implements AutoCloseable {
      * @param minRefreshGap      least time between the starts of two reads, so that a burst of
      *                           writes by Nix is read a few times rather than once per write
      * @param fullReloadInterval how often the whole database is re-read; zero for never
+     * @param fileNotifications  whether to use change notifications (inotify) at all; without
+     *                           them changes are seen by polling only
      */
-    public record Options(Duration pollInterval, Duration minRefreshGap, Duration fullReloadInterval) {
+    public record Options(Duration pollInterval, Duration minRefreshGap, Duration fullReloadInterval,
+                          boolean fileNotifications) {
         public Options {
             if (pollInterval.isNegative() || pollInterval.isZero()) {
                 throw new IllegalArgumentException("pollInterval must be positive");
@@ -42,20 +45,25 @@ public final class IndexWatcher implements AutoCloseable {
             }
         }
 
+        /** Poll every second, at most one read per 20 ms, full reload every 10 minutes, inotify on. */
         public static Options defaults() {
-            return new Options(Duration.ofSeconds(1), Duration.ofMillis(20), Duration.ofMinutes(10));
+            return new Options(Duration.ofSeconds(1), Duration.ofMillis(20), Duration.ofMinutes(10), true);
         }
 
         public Options withPollInterval(Duration d) {
-            return new Options(d, minRefreshGap, fullReloadInterval);
+            return new Options(d, minRefreshGap, fullReloadInterval, fileNotifications);
         }
 
         public Options withMinRefreshGap(Duration d) {
-            return new Options(pollInterval, d, fullReloadInterval);
+            return new Options(pollInterval, d, fullReloadInterval, fileNotifications);
         }
 
         public Options withFullReloadInterval(Duration d) {
-            return new Options(pollInterval, minRefreshGap, d);
+            return new Options(pollInterval, minRefreshGap, d, fileNotifications);
+        }
+
+        public Options withFileNotifications(boolean on) {
+            return new Options(pollInterval, minRefreshGap, fullReloadInterval, on);
         }
     }
 
@@ -95,7 +103,7 @@ public final class IndexWatcher implements AutoCloseable {
         if (thread != null || closed) {
             throw new IllegalStateException("already started or closed");
         }
-        fileWatch = new DatabaseFileWatch(database.databaseFile());
+        fileWatch = new DatabaseFileWatch(database.databaseFile(), options.fileNotifications());
         Optional<NixDatabaseException> failure = refresh(true);
         if (failure.isPresent()) {
             closeQuietly(fileWatch);
@@ -253,7 +261,10 @@ public final class IndexWatcher implements AutoCloseable {
     private void recordFailure(IndexWatcherStatus s, NixDatabaseException e) {
         Instant now = Instant.now();
         boolean newProblem = s.consecutiveFailures() == 0 || !s.lastError().equals(Optional.ofNullable(e.getMessage()));
-        if (newProblem) {
+        if (newProblem && snapshot == null) {
+            log.error("Cannot load the store index: {}", e.getMessage());
+            lastErrorLogged = now;
+        } else if (newProblem) {
             log.error("Cannot refresh the store index; serving the last good one ({} paths): {}",
                     holder.current().size(), e.getMessage());
             lastErrorLogged = now;

@@ -1,0 +1,248 @@
+package org.nixnfs.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nixnfs.store.testing.LogCapture;
+import org.nixnfs.store.testing.NixDbWriter;
+
+class IndexWatcherTest {
+    /** Generous, so a loaded CI machine does not fail the test; the measured figure is printed. */
+    static final Duration VISIBLE_WITHIN = Duration.ofSeconds(1);
+
+    @TempDir
+    Path root;
+    private IndexWatcher watcher;
+
+    @AfterEach
+    void stop() {
+        if (watcher != null) {
+            watcher.close();
+        }
+    }
+
+    private StoreIndexHolder startWatching(Duration busyTimeout, IndexWatcher.Options options) throws Exception {
+        StoreIndexHolder holder = new StoreIndexHolder(StoreIndex.empty());
+        watcher = new IndexWatcher(NixDatabase.open(root, busyTimeout), holder, options);
+        watcher.start();
+        return holder;
+    }
+
+    private StoreIndexHolder startWatching() throws Exception {
+        // A long poll interval, so these tests show that change notifications do the work.
+        return startWatching(Duration.ofSeconds(2), IndexWatcher.Options.defaults().withPollInterval(Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void newRegistrationBecomesVisibleAndDeletionDisappears() throws Exception {
+        try (NixDbWriter w = NixDbWriter.create(root)) {
+            StorePath first = w.register("first", 1);
+            StoreIndexHolder holder = startWatching();
+            assertTrue(holder.current().contains(first));
+            AtomicInteger swaps = new AtomicInteger();
+            holder.addListener(i -> swaps.incrementAndGet());
+
+            long worst = 0;
+            StorePath last = null;
+            for (int i = 0; i < 5; i++) {
+                StorePath p = w.newStorePath("new-" + i);
+                last = p;
+                w.register(new ValidPath(p, 1, 1, List.of(first)));
+                long committed = System.nanoTime();
+                awaitTrue(() -> holder.current().contains(p), VISIBLE_WITHIN, "registration of " + p + " visible");
+                worst = Math.max(worst, System.nanoTime() - committed);
+                assertEquals(List.of(first), holder.current().referencesOf(p));
+            }
+            System.out.printf("IndexWatcher (synthetic db): registration visible after at most %.1f ms%n", worst / 1e6);
+            assertTrue(swaps.get() >= 5);
+
+            StorePath gone = last;
+            w.delete(gone);
+            awaitTrue(() -> !holder.current().contains(gone), VISIBLE_WITHIN, "deleted path gone");
+            assertEquals(5, holder.current().size());
+            IndexWatcherStatus status = watcher.status();
+            assertTrue(status.healthy());
+            assertTrue(status.fileWatchActive(), "inotify in use");
+            assertEquals(5, status.pathCount());
+            assertTrue(status.lastVisibilityLag().isPresent());
+        }
+    }
+
+    @Test
+    void pollingAloneNoticesChanges() throws Exception {
+        try (NixDbWriter w = NixDbWriter.create(root)) {
+            w.register("first", 1);
+            // Without notifications: what platforms without inotify get.
+            StoreIndexHolder holder = startWatching(Duration.ofSeconds(2), IndexWatcher.Options.defaults()
+                    .withPollInterval(Duration.ofMillis(100)).withFileNotifications(false));
+            assertFalse(watcher.status().fileWatchActive());
+            StorePath p = w.register("polled", 1);
+            awaitTrue(() -> holder.current().contains(p), Duration.ofSeconds(5), "seen by polling");
+        }
+    }
+
+    @Test
+    void corruptDatabaseKeepsTheLastGoodIndexAndRecovers() throws Exception {
+        try (NixDbWriter w = NixDbWriter.create(root)) {
+            w.register("a", 1);
+            w.register("b", 1);
+        }
+        StoreIndexHolder holder = startWatching();
+        StoreIndex good = holder.current();
+        Path db = NixDatabase.databaseFileOf(root);
+        Path backup = root.resolve("backup.sqlite");
+        Files.copy(db, backup);
+        try (LogCapture log = new LogCapture()) {
+            Files.write(db, "garbage, not SQLite".repeat(500).getBytes());
+            awaitTrue(() -> watcher.status().consecutiveFailures() > 0, VISIBLE_WITHIN, "failure noticed");
+            assertSame(good, holder.current(), "last good index still served");
+            assertTrue(watcher.refreshNow().isPresent());
+            assertSame(good, holder.current());
+            IndexWatcherStatus status = watcher.status();
+            assertFalse(status.healthy());
+            assertTrue(status.lastError().orElseThrow().contains(db.toString()), status.lastError().orElseThrow());
+            assertTrue(status.failingSince().isPresent());
+            assertTrue(status.staleness(Instant.now()).compareTo(Duration.ZERO) > 0);
+            awaitTrue(() -> log.text().contains("ERROR"), VISIBLE_WITHIN, "error logged");
+            assertTrue(log.text().contains("serving the last good one (2 paths)"), log.text());
+        }
+        Files.copy(backup, db, StandardCopyOption.REPLACE_EXISTING);
+        awaitTrue(() -> watcher.status().healthy(), Duration.ofSeconds(3), "recovered");
+        assertEquals(good.fingerprint(), holder.current().fingerprint());
+    }
+
+    @Test
+    void deletedDatabaseKeepsTheLastGoodIndex() throws Exception {
+        try (NixDbWriter w = NixDbWriter.create(root)) {
+            w.register("a", 1);
+        }
+        StoreIndexHolder holder = startWatching();
+        StoreIndex good = holder.current();
+        Files.delete(NixDatabase.databaseFileOf(root));
+        awaitTrue(() -> watcher.status().consecutiveFailures() > 0, VISIBLE_WITHIN, "failure noticed");
+        assertSame(good, holder.current());
+        assertTrue(watcher.status().lastError().orElseThrow().contains("not found"));
+    }
+
+    /**
+     * Nix's database is in WAL mode: a writer holding an exclusive transaction does not block
+     * readers, so the index keeps being refreshed from the last commit and the uncommitted row is
+     * invisible until the commit.
+     */
+    @Test
+    void exclusiveWriteTransactionInWalModeDoesNotBlockRefreshes() throws Exception {
+        try (NixDbWriter w = NixDbWriter.create(root)) {
+            w.register("a", 1);
+            StoreIndexHolder holder = startWatching(Duration.ofMillis(200), IndexWatcher.Options.defaults());
+            StorePath committed = w.register("committed", 1);
+            awaitTrue(() -> holder.current().contains(committed), VISIBLE_WITHIN, "committed row visible");
+
+            StorePath pending = w.newStorePath("pending");
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + w.databaseFile());
+                 Statement st = c.createStatement()) {
+                st.execute("begin exclusive");
+                st.execute("insert into ValidPaths (path, hash, registrationTime, narSize) values ('"
+                        + NixDbWriter.absolute(pending) + "', 'sha256:00', 1, 1)");
+                assertTrue(watcher.refreshNow().isEmpty(), "reads go on during the write transaction");
+                assertFalse(holder.current().contains(pending));
+                st.execute("commit");
+            }
+            awaitTrue(() -> holder.current().contains(pending), VISIBLE_WITHIN, "visible after commit");
+        }
+    }
+
+    /**
+     * With a rollback journal (Nix's {@code use-sqlite-wal = false}), an exclusive write transaction
+     * blocks readers: after the busy timeout the refresh fails, the error is logged, the last good
+     * index stays, and the next attempt after the commit succeeds.
+     */
+    @Test
+    void lockedDatabaseKeepsTheLastGoodIndexAndRecovers() throws Exception {
+        try (NixDbWriter w = NixDbWriter.create(root, false)) {
+            w.register("a", 1);
+            StoreIndexHolder holder = startWatching(Duration.ofMillis(200),
+                    IndexWatcher.Options.defaults().withPollInterval(Duration.ofMillis(100)));
+            StoreIndex good = holder.current();
+            StorePath pending = w.newStorePath("pending");
+            try (LogCapture log = new LogCapture();
+                 Connection c = DriverManager.getConnection("jdbc:sqlite:" + w.databaseFile());
+                 Statement st = c.createStatement()) {
+                st.execute("begin exclusive");
+                st.execute("insert into ValidPaths (path, hash, registrationTime, narSize) values ('"
+                        + NixDbWriter.absolute(pending) + "', 'sha256:00', 1, 1)");
+                NixDatabaseException e = watcher.refreshNow().orElseThrow(() -> new AssertionError("should fail"));
+                assertTrue(e.getMessage().contains("lock") || e.getMessage().contains("BUSY"), e.getMessage());
+                assertSame(good, holder.current());
+                assertFalse(watcher.status().healthy());
+                awaitTrue(() -> log.text().contains("ERROR"), VISIBLE_WITHIN, "error logged");
+                st.execute("commit");
+            }
+            awaitTrue(() -> holder.current().contains(pending), Duration.ofSeconds(3), "visible after the lock is gone");
+            assertTrue(watcher.status().healthy());
+            assertTrue(watcher.status().failures() >= 1);
+        }
+    }
+
+    @Test
+    void startFailsClearlyWhenTheDatabaseIsUnreadable() throws Exception {
+        NixDbWriter.create(root).close();
+        NixDatabase db = NixDatabase.open(root);
+        Files.write(db.databaseFile(), "garbage".repeat(1000).getBytes());
+        IndexWatcher w = new IndexWatcher(db, new StoreIndexHolder(StoreIndex.empty()));
+        NixDatabaseException e = assertThrows(NixDatabaseException.class, w::start);
+        assertTrue(e.getMessage().contains(db.databaseFile().toString()));
+        w.close();
+    }
+
+    @Test
+    void closeStopsFollowing() throws Exception {
+        try (NixDbWriter w = NixDbWriter.create(root)) {
+            w.register("a", 1);
+            StoreIndexHolder holder = startWatching();
+            watcher.close();
+            StorePath late = w.register("late", 1);
+            Thread.sleep(300);
+            assertFalse(holder.current().contains(late));
+            assertEquals(1, holder.current().size());
+        }
+    }
+
+    @Test
+    void periodicFullReloadKeepsTheSameIndexWhenNothingChanged() throws Exception {
+        try (NixDbWriter w = NixDbWriter.create(root)) {
+            w.register("a", 1);
+            StoreIndexHolder holder = startWatching(Duration.ofSeconds(2), IndexWatcher.Options.defaults()
+                    .withPollInterval(Duration.ofMillis(50)).withFullReloadInterval(Duration.ofMillis(100)));
+            StoreIndex first = holder.current();
+            awaitTrue(() -> watcher.status().fullReloads() >= 3, Duration.ofSeconds(5), "full reloads happen");
+            assertSame(first, holder.current());
+        }
+    }
+
+    static void awaitTrue(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for: " + what);
+            }
+            Thread.sleep(1);
+        }
+    }
+}
