@@ -14,6 +14,8 @@
 #   EXPORT      the server's path to mount (default /nix/store)
 #   MOUNTPOINT  where to mount it (default /nix/store, so that absolute symlinks and
 #               store-path references inside scripts resolve as on an executor)
+#   TREE_FILTER extended regex on paths: only matching entries are compared with
+#               /files/tree.txt (run-mount-check passes the one it listed with)
 # Files (all optional, each check is skipped when its file is missing):
 #   /files/tree.txt         "TYPE MODE PATH" lines (f/d/l, octal perms) for every entry
 #   /files/manifest.sha256  "SHA256  PATH" lines for every regular file
@@ -81,7 +83,7 @@ if [ "$(wc -l < /tmp/ls-lR.txt)" -le 60 ]; then cat /tmp/ls-lR.txt; else head -4
 
 # --- every entry with its type and permissions, against the host's listing
 if [ -f /files/tree.txt ]; then
-  find . -mindepth 1 | sed 's|^\./||' | sort | while IFS= read -r p; do
+  find . -mindepth 1 | sed 's|^\./||' | grep -E -- "${TREE_FILTER:-.}" | sort | while IFS= read -r p; do
     if [ -L "$p" ]; then t=l; elif [ -d "$p" ]; then t=d; elif [ -f "$p" ]; then t=f; else t='?'; fi
     echo "$t $(stat -c %a "$p") $p"
   done > /tmp/tree.txt
