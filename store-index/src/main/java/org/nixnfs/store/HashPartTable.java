@@ -13,17 +13,37 @@ final class HashPartTable {
 
     /** @param paths paths with pairwise distinct hash parts (the caller guarantees it) */
     HashPartTable(ValidPath[] paths) {
+        this(paths, new int[capacityFor(paths.length)], 0);
+    }
+
+    private HashPartTable(ValidPath[] paths, int[] slots, int alreadyInserted) {
         this.paths = paths;
-        int capacity = Integer.highestOneBit(Math.max(4, paths.length * 2 - 1)) << 1;
-        this.slots = new int[capacity];
-        this.mask = capacity - 1;
-        for (int i = 0; i < paths.length; i++) {
+        this.slots = slots;
+        this.mask = slots.length - 1;
+        for (int i = alreadyInserted; i < paths.length; i++) {
             int s = slotFor(paths[i].path().hashPart());
             while (slots[s] != 0) {
                 s = (s + 1) & mask;
             }
             slots[s] = i + 1;
         }
+    }
+
+    /**
+     * The table for {@code paths}, whose first entries are exactly this table's paths and the rest
+     * new (distinct hash parts again): copies the slots and inserts only the new paths, unless the
+     * table must grow.
+     */
+    HashPartTable extend(ValidPath[] paths) {
+        if (capacityFor(paths.length) > slots.length) {
+            return new HashPartTable(paths);
+        }
+        return new HashPartTable(paths, slots.clone(), this.paths.length);
+    }
+
+    /** At most half full, so probe sequences stay short. */
+    private static int capacityFor(int n) {
+        return Integer.highestOneBit(Math.max(4, n * 2 - 1)) << 1;
     }
 
     /** The position of the path with this hash part, or -1. */

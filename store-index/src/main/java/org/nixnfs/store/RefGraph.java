@@ -35,6 +35,13 @@ final class RefGraph {
         invert(n);
     }
 
+    private RefGraph(int[] refStart, int[] refTargets, int[] referrerStart, int[] referrerSources) {
+        this.refStart = refStart;
+        this.refTargets = refTargets;
+        this.referrerStart = referrerStart;
+        this.referrerSources = referrerSources;
+    }
+
     /** Counting sort of the edges by target: O(nodes + edges), no per-edge allocation. */
     private void invert(int n) {
         for (int t : refTargets) {
@@ -59,6 +66,9 @@ final class RefGraph {
      * nodes are dropped. Costs O(nodes + edges) array work, no re-resolution of paths.
      */
     RefGraph withChanges(BitSet removed, int addedCount, int[] addedStart, int[] addedTargets) {
+        if (removed.isEmpty()) {
+            return append(addedCount, addedStart, addedTargets);
+        }
         int n = nodeCount();
         int[] renumber = new int[n + addedCount];
         int next = 0;
@@ -96,6 +106,55 @@ final class RefGraph {
         }
         start[newN] = m;
         return new RefGraph(newN, start, m == targets.length ? targets : Arrays.copyOf(targets, m));
+    }
+
+    /**
+     * The graph with new nodes appended and nothing removed: the common case of a refresh (new
+     * registrations), done with bulk array copies plus work proportional to the new edges, instead
+     * of re-sorting every edge. The result is identical to building the whole graph afresh
+     * (referrers of a node stay in ascending order, since new nodes come after old ones).
+     */
+    private RefGraph append(int addedCount, int[] addedStart, int[] addedTargets) {
+        int n = nodeCount();
+        int newN = n + addedCount;
+        int edges = refTargets.length;
+        int addedEdges = addedStart[addedCount];
+
+        int[] start = Arrays.copyOf(refStart, newN + 1);
+        for (int k = 1; k <= addedCount; k++) {
+            start[n + k] = edges + addedStart[k];
+        }
+        int[] targets = Arrays.copyOf(refTargets, edges + addedEdges);
+        System.arraycopy(addedTargets, 0, targets, edges, addedEdges);
+
+        // New edges as (target, source) pairs sorted by target, then source.
+        long[] byTarget = new long[addedEdges];
+        for (int k = 0; k < addedCount; k++) {
+            for (int e = addedStart[k]; e < addedStart[k + 1]; e++) {
+                byTarget[e] = ((long) addedTargets[e] << 32) | (n + k);
+            }
+        }
+        Arrays.sort(byTarget);
+
+        int[] rStart = new int[newN + 1];
+        int[] rSources = new int[edges + addedEdges];
+        int shift = 0; // new edges pointing below the current node
+        int next = 0; // next entry of byTarget
+        int copiedUpTo = 0; // old referrerSources copied so far
+        for (int node = 0; node < newN; node++) {
+            rStart[node] = (node <= n ? referrerStart[node] : edges) + shift;
+            if (next < addedEdges && (int) (byTarget[next] >>> 32) == node) {
+                int oldEnd = node < n ? referrerStart[node + 1] : edges;
+                System.arraycopy(referrerSources, copiedUpTo, rSources, copiedUpTo + shift, oldEnd - copiedUpTo);
+                copiedUpTo = oldEnd;
+                while (next < addedEdges && (int) (byTarget[next] >>> 32) == node) {
+                    rSources[oldEnd + shift++] = (int) byTarget[next++];
+                }
+            }
+        }
+        System.arraycopy(referrerSources, copiedUpTo, rSources, copiedUpTo + shift, edges - copiedUpTo);
+        rStart[newN] = edges + addedEdges;
+        return new RefGraph(start, targets, rStart, rSources);
     }
 
     int nodeCount() {

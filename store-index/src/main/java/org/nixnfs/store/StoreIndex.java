@@ -35,19 +35,15 @@ public final class StoreIndex {
     private final long totalNarSize;
 
     private StoreIndex(ValidPath[] paths, RefGraph graph) {
-        this(paths, graph, fingerprintOf(paths));
+        this(paths, new HashPartTable(paths), graph, fingerprintOf(paths), narSizeOf(paths));
     }
 
-    private StoreIndex(ValidPath[] paths, RefGraph graph, long fingerprint) {
+    private StoreIndex(ValidPath[] paths, HashPartTable table, RefGraph graph, long fingerprint, long totalNarSize) {
         this.paths = paths;
-        this.table = new HashPartTable(paths);
+        this.table = table;
         this.graph = graph;
         this.fingerprint = fingerprint;
-        long total = 0;
-        for (ValidPath p : paths) {
-            total += p.narSize();
-        }
-        this.totalNarSize = total;
+        this.totalNarSize = totalNarSize;
     }
 
     /**
@@ -105,24 +101,37 @@ public final class StoreIndex {
      * with a surviving path.
      */
     StoreIndex withChanges(BitSet removed, ValidPath[] added, int[] addedStart, int[] addedTargets) {
+        // Work proportional to the change where possible (fingerprint, NAR size, and with nothing
+        // removed also the hash table and graph), so a refresh after one registration stays cheap.
         int removedCount = removed.cardinality();
-        ValidPath[] next = new ValidPath[paths.length - removedCount + added.length];
+        ValidPath[] next;
         long f = fingerprint ^ paths.length;
-        int j = 0;
-        for (int i = 0; i < paths.length; i++) {
-            if (removed.get(i)) {
-                f ^= fingerprintOf(paths[i].path());
-            } else {
-                next[j++] = paths[i];
+        long nar = totalNarSize;
+        int j;
+        if (removedCount == 0) {
+            next = Arrays.copyOf(paths, paths.length + added.length);
+            j = paths.length;
+        } else {
+            next = new ValidPath[paths.length - removedCount + added.length];
+            j = 0;
+            for (int i = 0; i < paths.length; i++) {
+                if (removed.get(i)) {
+                    f ^= fingerprintOf(paths[i].path());
+                    nar -= paths[i].narSize();
+                } else {
+                    next[j++] = paths[i];
+                }
             }
         }
         for (ValidPath p : added) {
             next[j++] = p;
             f ^= fingerprintOf(p.path());
+            nar += p.narSize();
         }
         f ^= next.length;
+        HashPartTable t = removedCount == 0 ? table.extend(next) : new HashPartTable(next);
         RefGraph g = graph.withChanges(removed, added.length, addedStart, addedTargets);
-        return new StoreIndex(next, g, f);
+        return new StoreIndex(next, t, g, f, nar);
     }
 
     /** The valid path with this hash part, if any. */
@@ -293,6 +302,14 @@ public final class StoreIndex {
             out.add(paths[i].path());
         }
         return Collections.unmodifiableSet(out);
+    }
+
+    private static long narSizeOf(ValidPath[] paths) {
+        long total = 0;
+        for (ValidPath p : paths) {
+            total += p.narSize();
+        }
+        return total;
     }
 
     private static long fingerprintOf(ValidPath[] paths) {

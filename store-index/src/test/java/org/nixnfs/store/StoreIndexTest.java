@@ -145,7 +145,8 @@ class StoreIndexTest {
                 StorePath p = index.pathAt(i).path();
                 Set<StorePath> referrers = new HashSet<>(index.referrersOf(p));
                 referrers.remove(p);
-                if (referrers.isEmpty() && random.nextInt(4) == 0) {
+                // Odd rounds only add, which takes the append-only path.
+                if (round % 2 == 0 && referrers.isEmpty() && random.nextInt(4) == 0) {
                     removed.set(i);
                 }
             }
@@ -170,7 +171,8 @@ class StoreIndexTest {
             assertTrue(fresh.sameContentAs(index));
             for (int probe = 0; probe < 20; probe++) {
                 StorePath p = expected.get(random.nextInt(expected.size())).path();
-                assertEquals(Set.copyOf(fresh.referrersOf(p)), Set.copyOf(index.referrersOf(p)));
+                assertEquals(fresh.referencesOf(p), index.referencesOf(p));
+                assertEquals(fresh.referrersOf(p), index.referrersOf(p), "same referrers in the same order");
                 assertEquals(fresh.closure(List.of(p)), index.closure(List.of(p)));
                 assertEquals(fresh.reverseClosure(List.of(p)), index.reverseClosure(List.of(p)));
             }
