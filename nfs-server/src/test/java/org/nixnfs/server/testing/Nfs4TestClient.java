@@ -1,0 +1,287 @@
+package org.nixnfs.server.testing;
+
+import io.netty.buffer.Unpooled;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nixnfs.server.xdr.XdrDecoder;
+
+/**
+ * A small NFSv4 client for integration tests: sets up a 4.0 client id or a 4.1/4.2 session,
+ * then runs COMPOUNDs (adding SEQUENCE in 4.1+) over a real socket.
+ */
+public final class Nfs4TestClient implements AutoCloseable {
+    public static final int NFS_PROGRAM = 100003;
+    public static final byte[] ANONYMOUS_STATEID = new byte[12];
+
+    // Attribute numbers used by tests.
+    public static final int SUPPORTED_ATTRS = 0;
+    public static final int TYPE = 1;
+    public static final int CHANGE = 3;
+    public static final int SIZE = 4;
+    public static final int FSID = 8;
+    public static final int LEASE_TIME = 10;
+    public static final int RDATTR_ERROR = 11;
+    public static final int FILEHANDLE = 19;
+    public static final int FILEID = 20;
+    public static final int MAXREAD = 30;
+    public static final int MODE = 33;
+    public static final int NUMLINKS = 35;
+    public static final int OWNER = 36;
+    public static final int OWNER_GROUP = 37;
+    public static final int SPACE_USED = 45;
+    public static final int TIME_MODIFY = 53;
+    public static final int MOUNTED_ON_FILEID = 55;
+
+    private final RpcTestClient rpc;
+    private final int minor;
+    private final byte[] cred = RpcTestClient.authSysRoot();
+    private long clientId;
+    private byte[] sessionId;
+    private int slotSeq;
+
+    private Nfs4TestClient(RpcTestClient rpc, int minor) {
+        this.rpc = rpc;
+        this.minor = minor;
+    }
+
+    public static Nfs4TestClient connect(InetSocketAddress server, int minor) throws IOException {
+        Nfs4TestClient c = new Nfs4TestClient(new RpcTestClient(server), minor);
+        c.establish("nixnfs-test-" + System.nanoTime());
+        return c;
+    }
+
+    /** A connection without a client id or session, for tests of those operations themselves. */
+    public static Nfs4TestClient connectBare(InetSocketAddress server, int minor) throws IOException {
+        return new Nfs4TestClient(new RpcTestClient(server), minor);
+    }
+
+    public RpcTestClient rpc() {
+        return rpc;
+    }
+
+    public int minor() {
+        return minor;
+    }
+
+    public long clientId() {
+        return clientId;
+    }
+
+    public byte[] sessionId() {
+        return sessionId;
+    }
+
+    public void establish(String owner) throws IOException {
+        if (minor == 0) {
+            CompoundReply r = raw(new Compound(0).op(35).fixed(new byte[8]).string(owner)
+                    .i32(0x40000000).string("tcp").string("127.0.0.1.0.0").i32(1));
+            r.ok(35);
+            clientId = r.i64();
+            byte[] confirm = r.fixed(8);
+            raw(new Compound(0).op(36).i64(clientId).fixed(confirm)).ok(36);
+            return;
+        }
+        CompoundReply r = raw(new Compound(minor).op(42).fixed(new byte[8]).string(owner).i32(0).i32(0).i32(0));
+        r.ok(42);
+        clientId = r.i64();
+        int seq = r.i32();
+        CompoundReply s = raw(new Compound(minor).op(43).i64(clientId).i32(seq).i32(0)
+                .i32(0).i32(1 << 20).i32(1 << 20).i32(8192).i32(16).i32(8).i32(0)
+                .i32(0).i32(4096).i32(4096).i32(0).i32(2).i32(1).i32(0)
+                .i32(0x40000000).i32(1).i32(0));
+        s.ok(43);
+        sessionId = s.fixed(16);
+        slotSeq = 0;
+        raw(withSequence(new Compound(minor).op(58).bool(false))).ok(53);
+    }
+
+    /** Sends a COMPOUND exactly as given. */
+    public CompoundReply raw(Compound c) throws IOException {
+        RpcTestClient.Reply reply = rpc.call(NFS_PROGRAM, 4, 1, RpcTestClient.AUTH_SYS, cred, c.encode());
+        if (!reply.success()) {
+            throw new AssertionError("RPC failed: reply " + reply.replyStat() + " accept " + reply.acceptStat());
+        }
+        return new CompoundReply(reply.body());
+    }
+
+    public Compound withSequence(Compound c) {
+        Compound seq = new Compound(minor).op(53).fixed(sessionId).i32(++slotSeq).i32(0).i32(0).bool(false);
+        return c.prependedWith(seq);
+    }
+
+    /** Runs a COMPOUND; in 4.1+ with SEQUENCE first, whose result is consumed. */
+    public CompoundReply compound(Compound c) throws IOException {
+        if (minor == 0) {
+            return raw(c);
+        }
+        CompoundReply r = raw(withSequence(c));
+        if (r.next(53) == 0) {
+            r.fixed(16);
+            r.i32();
+            r.i32();
+            r.i32();
+            r.i32();
+            r.i32();
+        }
+        return r;
+    }
+
+    public Compound newCompound() {
+        return new Compound(minor);
+    }
+
+    /** The file handle of an absolute path, by LOOKUPs from the root. */
+    public byte[] lookup(String path) throws IOException {
+        Compound c = newCompound().putRootFh().lookupPath(path).getFh();
+        CompoundReply r = compound(c);
+        r.ok(24);
+        for (String comp : path.split("/")) {
+            if (!comp.isEmpty()) {
+                int s = r.next(15);
+                if (s != 0) {
+                    throw new NfsError(s);
+                }
+            }
+        }
+        r.ok(10);
+        return r.opaque();
+    }
+
+    /** Thrown by the helpers when an operation fails. */
+    public static final class NfsError extends IOException {
+        public final int status;
+
+        public NfsError(int status) {
+            super("NFS status " + status);
+            this.status = status;
+        }
+    }
+
+    public Map<Integer, Object> getAttr(byte[] fh, int... attrs) throws IOException {
+        CompoundReply r = compound(newCompound().putFh(fh).getAttr(attrs));
+        check(r.next(22));
+        check(r.next(9));
+        return decodeAttrs(r.fattr());
+    }
+
+    static void check(int status) throws NfsError {
+        if (status != 0) {
+            throw new NfsError(status);
+        }
+    }
+
+    /** Decodes the attributes tests use, in attribute order. */
+    public static Map<Integer, Object> decodeAttrs(CompoundReply.Fattr f) {
+        XdrDecoder d = new XdrDecoder(Unpooled.wrappedBuffer(f.values()));
+        Map<Integer, Object> m = new LinkedHashMap<>();
+        for (int a = 0; a < f.bitmap().length * 32; a++) {
+            if (!f.has(a)) {
+                continue;
+            }
+            Object v = switch (a) {
+                case SUPPORTED_ATTRS -> {
+                    int n = d.readInt();
+                    int[] w = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        w[i] = d.readInt();
+                    }
+                    yield w;
+                }
+                case TYPE, LEASE_TIME, RDATTR_ERROR, MODE, NUMLINKS -> d.readInt();
+                case CHANGE, SIZE, FILEID, MAXREAD, SPACE_USED, MOUNTED_ON_FILEID -> d.readLong();
+                case FSID -> new long[] {d.readLong(), d.readLong()};
+                case FILEHANDLE -> d.readOpaque(128);
+                case OWNER, OWNER_GROUP -> d.readString(1024);
+                case TIME_MODIFY -> d.readLong() * 1_000_000_000L + d.readInt();
+                default -> throw new IllegalArgumentException("test client cannot decode attribute " + a);
+            };
+            m.put(a, v);
+        }
+        return m;
+    }
+
+    /** An OPEN's outcome: the open stateid and the file's handle. */
+    public record Opened(int seqid, byte[] other, byte[] fh) {
+    }
+
+    public Opened open(byte[] dirFh, String name) throws IOException {
+        Compound c = newCompound().putFh(dirFh).op(18).i32(0).i32(1).i32(0).i64(clientId).string("owner")
+                .i32(0).i32(0).string(name).getFh();
+        CompoundReply r = compound(c);
+        check(r.next(22));
+        check(r.next(18));
+        int seqid = r.i32();
+        byte[] other = r.fixed(12);
+        r.bool();
+        r.i64();
+        r.i64();
+        r.i32();
+        r.bitmap();
+        r.i32();
+        check(r.next(10));
+        return new Opened(seqid, other, r.opaque());
+    }
+
+    public void close(Opened o) throws IOException {
+        CompoundReply r = compound(newCompound().putFh(o.fh()).op(4).i32(0).stateId(o.seqid(), o.other()));
+        check(r.next(22));
+        check(r.next(4));
+    }
+
+    /** Reads a whole file with READs of {@code chunk} bytes. */
+    public byte[] readAll(byte[] fh, int seqid, byte[] other, int chunk) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long offset = 0;
+        while (true) {
+            CompoundReply r = compound(newCompound().putFh(fh).read(seqid, other, offset, chunk));
+            check(r.next(22));
+            check(r.next(25));
+            boolean eof = r.bool();
+            byte[] data = r.opaque();
+            out.write(data);
+            offset += data.length;
+            if (eof) {
+                return out.toByteArray();
+            }
+            if (data.length == 0) {
+                throw new AssertionError("READ returned no data before eof");
+            }
+        }
+    }
+
+    /** All entry names of a directory, paging with READDIR replies of at most {@code maxCount} bytes. */
+    public List<String> readDirNames(byte[] dirFh, int maxCount) throws IOException {
+        List<String> names = new ArrayList<>();
+        long cookie = 0;
+        byte[] verifier = new byte[8];
+        while (true) {
+            CompoundReply r = compound(newCompound().putFh(dirFh).readDir(cookie, verifier, maxCount, maxCount, TYPE, FILEID));
+            check(r.next(22));
+            check(r.next(26));
+            verifier = r.fixed(8);
+            while (r.bool()) {
+                cookie = r.i64();
+                names.add(r.string());
+                r.fattr();
+            }
+            if (r.bool()) {
+                return names;
+            }
+        }
+    }
+
+    public static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() throws IOException {
+        rpc.close();
+    }
+}

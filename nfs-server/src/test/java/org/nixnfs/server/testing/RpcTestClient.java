@@ -1,0 +1,145 @@
+package org.nixnfs.server.testing;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import org.nixnfs.server.xdr.XdrDecoder;
+
+/**
+ * A minimal ONC RPC client over a real TCP socket, for tests: sends one call, reads replies
+ * until the one with the same xid arrives. Raw access to the socket lets tests send garbage.
+ */
+public final class RpcTestClient implements AutoCloseable {
+    public static final int AUTH_NONE = 0;
+    public static final int AUTH_SYS = 1;
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+    private int nextXid = 1;
+
+    public RpcTestClient(InetSocketAddress server) throws IOException {
+        socket = new Socket(server.getAddress(), server.getPort());
+        socket.setSoTimeout(30_000);
+        socket.setTcpNoDelay(true);
+        in = new DataInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
+    /** The decoded reply header, and the results of an accepted, successful call. */
+    public record Reply(int xid, int replyStat, int acceptStat, int rejectStat, int[] extra, XdrDecoder body) {
+        public boolean success() {
+            return replyStat == 0 && acceptStat == 0;
+        }
+    }
+
+    /** AUTH_SYS as root on host "test". */
+    public static byte[] authSysRoot() {
+        return authSys(0, 0);
+    }
+
+    public static byte[] authSys(int uid, int gid) {
+        ByteBuf b = Unpooled.buffer();
+        b.writeInt(0).writeInt(4).writeBytes("test".getBytes()).writeInt(uid).writeInt(gid).writeInt(0);
+        byte[] a = new byte[b.readableBytes()];
+        b.readBytes(a);
+        return a;
+    }
+
+    public Reply call(int program, int version, int procedure, int credFlavor, byte[] credBody, ByteBuf args)
+            throws IOException {
+        int xid = nextXid++;
+        ByteBuf msg = Unpooled.buffer();
+        msg.writeInt(xid).writeInt(0).writeInt(2).writeInt(program).writeInt(version).writeInt(procedure);
+        msg.writeInt(credFlavor).writeInt(credBody.length).writeBytes(credBody).writeZero(pad(credBody.length));
+        msg.writeInt(AUTH_NONE).writeInt(0);
+        msg.writeBytes(args);
+        sendRecord(msg);
+        return awaitReply(xid);
+    }
+
+    /** Sends bytes as one record (one last fragment). */
+    public void sendRecord(ByteBuf msg) throws IOException {
+        byte[] body = new byte[msg.readableBytes()];
+        msg.readBytes(body);
+        ByteBuf mark = Unpooled.buffer(4).writeInt(0x80000000 | body.length);
+        out.write(mark.array(), 0, 4);
+        out.write(body);
+        out.flush();
+    }
+
+    /** Sends raw bytes: record marks and all are up to the caller. */
+    public void sendRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    public Reply awaitReply(int xid) throws IOException {
+        while (true) {
+            ByteBuf rec = readRecord();
+            XdrDecoder d = new XdrDecoder(rec);
+            int got = d.readInt();
+            d.readInt(); // REPLY
+            int replyStat = d.readInt();
+            if (replyStat == 1) { // MSG_DENIED
+                int rejectStat = d.readInt();
+                int[] extra = rejectStat == 0 ? new int[] {d.readInt(), d.readInt()} : new int[] {d.readInt()};
+                if (got == xid) {
+                    return new Reply(got, replyStat, -1, rejectStat, extra, d);
+                }
+                continue;
+            }
+            d.readInt(); // verifier flavor
+            d.skipOpaque(400);
+            int acceptStat = d.readInt();
+            int[] extra = acceptStat == 2 ? new int[] {d.readInt(), d.readInt()} : new int[0];
+            if (got == xid) {
+                return new Reply(got, replyStat, acceptStat, -1, extra, d);
+            }
+        }
+    }
+
+    public ByteBuf readRecord() throws IOException {
+        ByteBuf rec = Unpooled.buffer();
+        boolean last = false;
+        while (!last) {
+            int mark = in.readInt();
+            last = (mark & 0x80000000) != 0;
+            byte[] frag = new byte[mark & 0x7fffffff];
+            in.readFully(frag);
+            rec.writeBytes(frag);
+        }
+        return rec;
+    }
+
+    /** Whether the server closed the connection (reads EOF within the timeout). */
+    public boolean closedByServer(int timeoutMillis) throws IOException {
+        socket.setSoTimeout(timeoutMillis);
+        try {
+            return in.read() < 0;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        } finally {
+            socket.setSoTimeout(30_000);
+        }
+    }
+
+    public int nextXid() {
+        return nextXid++;
+    }
+
+    static int pad(int n) {
+        return (4 - (n & 3)) & 3;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
