@@ -18,8 +18,10 @@ import java.util.List;
  */
 public final class RecordMarkingDecoder extends ByteToMessageDecoder {
     private static final int LAST_FRAGMENT = 0x80000000;
+    private static final int MAX_FRAGMENTS = 1024;
     private final int maxRecordSize;
     private CompositeByteBuf record;
+    private int fragments;
 
     public RecordMarkingDecoder(int maxRecordSize) {
         this.maxRecordSize = maxRecordSize;
@@ -50,13 +52,14 @@ public final class RecordMarkingDecoder extends ByteToMessageDecoder {
                 record = ctx.alloc().compositeBuffer(16);
             }
             record.addComponent(true, fragment);
-            if (record.numComponents() > 1024) {
+            if (++fragments > MAX_FRAGMENTS) {
                 discard();
-                throw new TooLongFrameException("RPC record split into more than 1024 fragments");
+                throw new TooLongFrameException("RPC record split into more than " + MAX_FRAGMENTS + " fragments");
             }
             if (last) {
                 out.add(record);
                 record = null;
+                fragments = 0;
             }
         }
     }
@@ -66,6 +69,7 @@ public final class RecordMarkingDecoder extends ByteToMessageDecoder {
             record.release();
             record = null;
         }
+        fragments = 0;
     }
 
     @Override
