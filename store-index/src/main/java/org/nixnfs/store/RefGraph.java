@@ -66,7 +66,7 @@ final class RefGraph {
      * nodes are dropped. Costs O(nodes + edges) array work, no re-resolution of paths.
      */
     RefGraph withChanges(BitSet removed, int addedCount, int[] addedStart, int[] addedTargets) {
-        if (removed.isEmpty()) {
+        if (removed.isEmpty() && addedTargets.length <= refTargets.length / 4) {
             return append(addedCount, addedStart, addedTargets);
         }
         int n = nodeCount();
@@ -111,7 +111,7 @@ final class RefGraph {
     /**
      * The graph with new nodes appended and nothing removed: the common case of a refresh (new
      * registrations), done with bulk array copies plus work proportional to the new edges, instead
-     * of re-sorting every edge. The result is identical to building the whole graph afresh
+     * of re-sorting every edge. For few new edges only: it sorts them. The result is identical to building the whole graph afresh
      * (referrers of a node stay in ascending order, since new nodes come after old ones).
      */
     private RefGraph append(int addedCount, int[] addedStart, int[] addedTargets) {

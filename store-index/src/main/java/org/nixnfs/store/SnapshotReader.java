@@ -111,6 +111,8 @@ final class SnapshotReader {
         StorePath[] paths = new StorePath[64];
         long[] registrationTimes = new long[64];
         long[] narSizes = new long[64];
+        /** ids[k] - ids[0] → k, when the ids are dense enough for that to be small; else null. */
+        private int[] dense;
 
         static NewRows read(Connection c, long watermark) throws SQLException {
             NewRows r = new NewRows();
@@ -177,12 +179,34 @@ final class SnapshotReader {
                 j++;
             }
             count = j;
+            index();
         }
 
         /** Index of the new row with this id, or -1. */
         int indexOf(long id) {
+            if (dense != null) {
+                long d = id - ids[0];
+                return d >= 0 && d < dense.length ? dense[(int) d] : -1;
+            }
             int k = Arrays.binarySearch(ids, 0, count, id);
             return k >= 0 ? k : -1;
+        }
+
+        /**
+         * Prepares {@link #indexOf} for the many lookups of a full load: a direct table when the
+         * ids span at most a few times their number (typical; Nix's ids only have holes where
+         * paths were deleted), binary search otherwise.
+         */
+        void index() {
+            dense = null;
+            if (count > 1024 && ids[count - 1] - ids[0] < 4L * count) {
+                int[] d = new int[(int) (ids[count - 1] - ids[0] + 1)];
+                Arrays.fill(d, -1);
+                for (int k = 0; k < count; k++) {
+                    d[(int) (ids[k] - ids[0])] = k;
+                }
+                dense = d;
+            }
         }
 
         ValidPath[] toValidPaths(DatabaseSnapshot base, BitSet removed, Refs refs) {

@@ -321,16 +321,24 @@ public final class StoreIndex {
     }
 
     static long fingerprintOf(StorePath p) {
-        // FNV-1a over the base name, then a final mix, so that XOR-combining stays well spread.
+        // FNV-1a over the base name (<hash>-<name>, without building that string), then a final
+        // mix, so that XOR-combining stays well spread.
         long h = 0xcbf29ce484222325L;
-        String s = p.baseName();
+        h = fnv1a(h, p.hashPart());
+        h ^= '-';
+        h *= 0x100000001b3L;
+        h = fnv1a(h, p.name());
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        return h;
+    }
+
+    private static long fnv1a(long h, String s) {
         for (int i = 0; i < s.length(); i++) {
             h ^= s.charAt(i);
             h *= 0x100000001b3L;
         }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
         return h;
     }
 }
