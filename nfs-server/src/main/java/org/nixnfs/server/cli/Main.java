@@ -1,5 +1,6 @@
 package org.nixnfs.server.cli;
 
+import java.net.BindException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,6 +15,23 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(Main::explain);
+        System.exit(cli.execute(args));
+    }
+
+    /** Expected failures get one clear line, not a stack trace. */
+    private static int explain(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
+        String message;
+        if (e instanceof BindException) {
+            message = "cannot listen: " + e.getMessage()
+                    + " (is another NFS server running? ports below 1024 need root; try --listen 0.0.0.0:20490)";
+        } else if (e instanceof java.io.IOException) { // NixDatabaseException included
+            message = e.getMessage();
+        } else {
+            throw e;
+        }
+        cmd.getErr().println("nixnfs: " + message);
+        return 1;
     }
 }

@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Export a Nix store read-only over NFSv4 (4.0, 4.1, 4.2).",
             "",
-            "Without --store-root, exports the machine's /nix/store if there is one, otherwise builds a small",
-            "demo store with Debian's nix-bin under the state directory and exports that."})
+            "Without --store-root, exports the machine's /nix/store if there is one, otherwise builds a small "
+                + "demo store with Debian's nix-bin under the state directory and exports that.",
+            ""})
 public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--store-root", paramLabel = "DIR",
             description = "Directory containing nix/store and nix/var/nix/db (a Nix chroot store); / for this machine's store.")
