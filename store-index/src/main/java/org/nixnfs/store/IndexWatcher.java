@@ -71,7 +71,7 @@ public final class IndexWatcher implements AutoCloseable {
     private final StoreIndexHolder holder;
     private final Options options;
     private final Object refreshLock = new Object();
-    private DatabaseFileWatch fileWatch;
+    private volatile DatabaseFileWatch fileWatch;
     private Thread thread;
     private volatile boolean closed;
 
@@ -133,12 +133,14 @@ public final class IndexWatcher implements AutoCloseable {
     @Override
     public void close() {
         Thread t;
+        DatabaseFileWatch w;
         synchronized (this) {
             closed = true;
             t = thread;
+            w = fileWatch;
         }
-        if (fileWatch != null) {
-            closeQuietly(fileWatch);
+        if (w != null) {
+            closeQuietly(w);
         }
         if (t != null) {
             t.interrupt();
@@ -180,6 +182,11 @@ public final class IndexWatcher implements AutoCloseable {
             } catch (RuntimeException e) {
                 // Never let the thread die: the holder would silently stop following the store.
                 log.error("Unexpected error in the index watcher; continuing", e);
+                try {
+                    Thread.sleep(options.pollInterval().toMillis()); // no tight loop if it persists
+                } catch (InterruptedException ie) {
+                    return;
+                }
             }
         }
     }
