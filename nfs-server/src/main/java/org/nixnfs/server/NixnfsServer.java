@@ -29,6 +29,8 @@ import org.nixnfs.store.IndexWatcher;
 import org.nixnfs.store.NixDatabase;
 import org.nixnfs.store.StoreIndex;
 import org.nixnfs.store.StoreIndexHolder;
+import org.nixnfs.store.usage.UsageDatabase;
+import org.nixnfs.store.usage.UsageTracker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,16 +70,19 @@ public final class NixnfsServer implements AutoCloseable {
     private final Config config;
     private final StoreIndexHolder index;
     private final IndexWatcher watcher;
+    private final UsageTracker usage;
     private final StateManager state;
     private final ThreadPoolExecutor workers;
     private final ScheduledExecutorService housekeeping;
     private final NfsServer listener;
 
-    private NixnfsServer(Config config, StoreIndexHolder index, IndexWatcher watcher, StateManager state,
-                         ThreadPoolExecutor workers, ScheduledExecutorService housekeeping, NfsServer listener) {
+    private NixnfsServer(Config config, StoreIndexHolder index, IndexWatcher watcher, UsageTracker usage,
+                         StateManager state, ThreadPoolExecutor workers, ScheduledExecutorService housekeeping,
+                         NfsServer listener) {
         this.config = config;
         this.index = index;
         this.watcher = watcher;
+        this.usage = usage;
         this.state = state;
         this.workers = workers;
         this.housekeeping = housekeeping;
@@ -85,11 +90,14 @@ public final class NixnfsServer implements AutoCloseable {
     }
 
     public static NixnfsServer start(Config config) throws Exception {
-        return start(config, AccessRecorder.NONE, CompoundObserver.NONE);
+        return start(config, System::currentTimeMillis, CompoundObserver.NONE);
     }
 
-    public static NixnfsServer start(Config config, AccessRecorder accessRecorder, CompoundObserver observer)
-            throws Exception {
+    /**
+     * @param clockMillis the clock usage tracking records access times with (tests move it)
+     */
+    public static NixnfsServer start(Config config, java.util.function.LongSupplier clockMillis,
+                                     CompoundObserver observer) throws Exception {
         Files.createDirectories(config.stateDir());
         NixDatabase db = NixDatabase.open(config.storeRoot());
         StoreIndexHolder index = new StoreIndexHolder(StoreIndex.empty());
@@ -97,7 +105,11 @@ public final class NixnfsServer implements AutoCloseable {
         watcher.start();
         ThreadPoolExecutor workers = null;
         ScheduledExecutorService housekeeping = null;
+        UsageTracker usage = null;
         try {
+            usage = new UsageTracker(UsageDatabase.open(config.stateDir()), clockMillis,
+                    UsageTracker.DEFAULT_FLUSH_MILLIS);
+            AccessRecorder accessRecorder = usage::record;
             StoreExportFileSystem fs = new StoreExportFileSystem(db.storeDirectory(), config.exportPath(), index,
                     config.cache());
             StateManager state = new StateManager(config.leaseSeconds(), System::nanoTime);
@@ -115,9 +127,12 @@ public final class NixnfsServer implements AutoCloseable {
             housekeeping.scheduleWithFixedDelay(state::expireStaleClients, 1, 1, TimeUnit.SECONDS);
             log.info("Serving {} ({} valid store paths) as {} on {}", db.storeDirectory(), index.current().size(),
                     config.exportPath(), listener.localAddress());
-            return new NixnfsServer(config, index, watcher, state, workers, housekeeping, listener);
+            return new NixnfsServer(config, index, watcher, usage, state, workers, housekeeping, listener);
         } catch (Exception | Error e) {
             watcher.close();
+            if (usage != null) {
+                usage.close();
+            }
             if (workers != null) {
                 workers.shutdownNow();
             }
@@ -168,6 +183,10 @@ public final class NixnfsServer implements AutoCloseable {
         return state;
     }
 
+    public UsageTracker usage() {
+        return usage;
+    }
+
     @Override
     public void close() {
         listener.close();
@@ -179,5 +198,6 @@ public final class NixnfsServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         watcher.close();
+        usage.close();
     }
 }
