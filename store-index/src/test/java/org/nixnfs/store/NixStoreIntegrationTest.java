@@ -184,35 +184,41 @@ class NixStoreIntegrationTest {
     @Test
     void lockedDatabaseKeepsTheLastGoodIndex() throws Exception {
         StoreIndexHolder holder = new StoreIndexHolder(StoreIndex.empty());
-        watcher = new IndexWatcher(NixDatabase.open(store.storeRoot(), Duration.ofMillis(200)), holder);
+        // Not much shorter than the default: the last connection to close checkpoints the WAL and
+        // fsyncs, holding a lock that readers wait out, which on a busy machine can take a while.
+        watcher = new IndexWatcher(NixDatabase.open(store.storeRoot(), Duration.ofSeconds(1)), holder);
         watcher.start();
         StoreIndex good = holder.current();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.databaseFile());
-             Statement st = c.createStatement()) {
-            st.execute("begin exclusive");
-            st.execute("delete from Refs where referrer = (select id from ValidPaths where path = '"
-                    + NixDbWriter.absolute(b) + "')");
-            st.execute("delete from ValidPaths where path = '" + NixDbWriter.absolute(b) + "'");
-            assertTrue(watcher.refreshNow().isEmpty(), "WAL: readers are not blocked");
-            assertTrue(holder.current().contains(b), "uncommitted deletion not seen");
-            st.execute("rollback");
-        }
-        try (LogCapture log = new LogCapture();
-             Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.databaseFile());
-             Statement st = c.createStatement()) {
-            st.execute("pragma locking_mode = exclusive");
-            st.execute("begin exclusive");
-            st.execute("delete from Refs where referrer = (select id from ValidPaths where path = '"
-                    + NixDbWriter.absolute(b) + "')");
-            st.execute("delete from ValidPaths where path = '" + NixDbWriter.absolute(b) + "'");
-            st.execute("commit"); // the exclusive lock stays until the connection closes
-            NixDatabaseException e = watcher.refreshNow().orElseThrow(() -> new AssertionError("should be locked out"));
-            assertTrue(e.getMessage().contains("locked"), e.getMessage());
-            assertSame(good, holder.current());
-            assertTrue(log.text().contains("ERROR"), log.text());
+        try (LogCapture log = new LogCapture()) {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.databaseFile());
+                 Statement st = c.createStatement()) {
+                st.execute("begin exclusive");
+                deleteRow(st, b);
+                assertTrue(watcher.refreshNow().isEmpty(), "WAL: readers are not blocked");
+                assertTrue(holder.current().contains(b), "uncommitted deletion not seen");
+                st.execute("rollback");
+            }
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.databaseFile());
+                 Statement st = c.createStatement()) {
+                st.execute("pragma locking_mode = exclusive");
+                st.execute("begin exclusive");
+                deleteRow(st, b);
+                st.execute("commit"); // the exclusive lock stays until the connection closes
+                NixDatabaseException e = watcher.refreshNow().orElseThrow(() -> new AssertionError("should be locked out"));
+                assertTrue(e.getMessage().contains("locked"), e.getMessage());
+                assertSame(good, holder.current());
+                assertTrue(log.text().contains("ERROR"), log.text());
+                assertTrue(log.text().contains("database is locked"), log.text());
+            }
         }
         awaitTrue(() -> !holder.current().contains(b), Duration.ofSeconds(3), "the committed deletion is seen once unlocked");
         assertTrue(watcher.status().healthy());
+    }
+
+    private static void deleteRow(Statement st, StorePath p) throws java.sql.SQLException {
+        String path = NixDbWriter.absolute(p);
+        st.execute("delete from Refs where referrer = (select id from ValidPaths where path = '" + path + "')");
+        st.execute("delete from ValidPaths where path = '" + path + "'");
     }
 
     @Test
