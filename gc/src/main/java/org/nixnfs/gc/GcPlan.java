@@ -1,0 +1,34 @@
+package org.nixnfs.gc;
+
+import java.time.Instant;
+import java.util.List;
+import org.nixnfs.store.StorePath;
+
+/**
+ * What a GC run would do: remove these rules_nixpkgs roots, then delete these paths, in this
+ * order (referrers before what they refer to; least recently used first).
+ */
+public record GcPlan(Instant evaluatedAt, List<GcRoot> rootsToRemove, List<DeadPath> paths, int livePaths) {
+
+    /** A path to delete and why it is dead. */
+    public record DeadPath(StorePath path, long narSize, long registrationTime, long lastUseMillis, String reason) {
+    }
+
+    public long totalBytes() {
+        return paths.stream().mapToLong(DeadPath::narSize).sum();
+    }
+
+    /** The plan's first paths, enough to free {@code bytes} (all of them if that is not enough). */
+    public GcPlan limitedTo(long bytes) {
+        long sum = 0;
+        int n = 0;
+        while (n < paths.size() && sum < bytes) {
+            sum += paths.get(n++).narSize();
+        }
+        List<DeadPath> chosen = paths.subList(0, n);
+        java.util.Set<StorePath> chosenPaths = new java.util.HashSet<>();
+        chosen.forEach(d -> chosenPaths.add(d.path()));
+        List<GcRoot> roots = rootsToRemove.stream().filter(r -> chosenPaths.contains(r.target())).toList();
+        return new GcPlan(evaluatedAt, roots, List.copyOf(chosen), livePaths);
+    }
+}

@@ -1,0 +1,149 @@
+package org.nixnfs.gc;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nixnfs.store.StoreIndex;
+import org.nixnfs.store.StorePath;
+import org.nixnfs.store.ValidPath;
+
+/**
+ * Decides what is dead. Pure: the same inputs give the same plan, so it is tested without Nix,
+ * and a dry run shows exactly what a run would do.
+ *
+ * <p>Live = the closure (by references) of the seeds: paths used within keep-unused, registered
+ * within grace, pinned, open, or targets of non-rules_nixpkgs roots. A rules_nixpkgs root whose
+ * target is not live is removed; the dead set is every valid path outside the live set. The dead
+ * set is closed under referrers (a referrer of a dead path cannot be live, or the path would be
+ * in its closure), so it can be deleted as a whole, referrers first.
+ */
+public final class GcPlanner {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
+    private final GcPolicy policy;
+
+    public GcPlanner(GcPolicy policy) {
+        this.policy = policy;
+    }
+
+    public GcPlan plan(GcInputs in) {
+        StoreIndex index = in.index();
+        long nowMillis = in.now().toEpochMilli();
+        long usedSince = nowMillis - policy.keepUnused().toMillis();
+        long registeredSince = nowMillis - policy.grace().toMillis();
+
+        List<StorePath> seeds = new ArrayList<>();
+        for (ValidPath vp : index.paths()) {
+            StorePath p = vp.path();
+            if (lastUse(in, p) >= usedSince || vp.registrationTime() * 1000 >= registeredSince
+                    || in.pinned().contains(p) || in.openPaths().contains(p.hashPart())) {
+                seeds.add(p);
+            }
+        }
+        Map<StorePath, Long> rulesRootTouched = new HashMap<>();
+        for (GcRoot r : in.roots()) {
+            if (!r.rulesNixpkgs()) {
+                seeds.add(r.target());
+            } else {
+                long touched = r.linkModified().toEpochMilli();
+                rulesRootTouched.merge(r.target(), touched, Math::max);
+                if (touched >= usedSince) {
+                    seeds.add(r.target()); // re-rooted recently: rules_nixpkgs pushed it again
+                }
+            }
+        }
+        Set<StorePath> live = index.closure(seeds);
+
+        List<GcRoot> rootsToRemove = in.roots().stream()
+                .filter(r -> r.rulesNixpkgs() && !live.contains(r.target()) && index.contains(r.target()))
+                .toList();
+        List<GcPlan.DeadPath> dead = new ArrayList<>();
+        Set<StorePath> deadSet = new HashSet<>();
+        for (ValidPath vp : index.paths()) {
+            if (!live.contains(vp.path())) {
+                deadSet.add(vp.path());
+            }
+        }
+        Map<StorePath, Order> order = order(index, deadSet, in, rulesRootTouched);
+        for (StorePath p : deadSet) {
+            ValidPath vp = index.get(p).orElseThrow();
+            dead.add(new GcPlan.DeadPath(p, vp.narSize(), vp.registrationTime(), lastUse(in, p),
+                    reason(in, vp, rulesRootTouched.get(p))));
+        }
+        // Least recently used (counting what must go first) first; among equals, referrers first.
+        dead.sort(Comparator.<GcPlan.DeadPath>comparingLong(d -> order.get(d.path()).recency())
+                .thenComparingInt(d -> order.get(d.path()).depth())
+                .thenComparing(GcPlan.DeadPath::path));
+        return new GcPlan(in.now(), rootsToRemove, List.copyOf(dead), live.size());
+    }
+
+    private static long lastUse(GcInputs in, StorePath p) {
+        return in.lastUse().getOrDefault(p.hashPart(), 0L);
+    }
+
+    private String reason(GcInputs in, ValidPath vp, Long rootTouched) {
+        long used = lastUse(in, vp.path());
+        String use = used > 0 ? "last used " + TIME.format(Instant.ofEpochMilli(used)) : "never used over NFS";
+        String why = use + ", registered " + TIME.format(Instant.ofEpochSecond(vp.registrationTime()))
+                + " (keep-unused " + policy.keepUnused() + ", grace " + policy.grace() + ")";
+        return rootTouched != null ? why + "; its rules_nixpkgs root goes too" : why;
+    }
+
+    /** Per dead path: its recency and how many dead referrers are stacked above it. */
+    private record Order(long recency, int depth) {
+    }
+
+    /**
+     * A dead path's recency is the latest use (or registration, or re-root) among itself and
+     * everything that must be deleted before it, its dead referrers; ordering by it never puts a
+     * path before its referrers. Computed bottom-up over referrers, iteratively (chains can be long).
+     */
+    private static Map<StorePath, Order> order(StoreIndex index, Set<StorePath> dead, GcInputs in,
+                                               Map<StorePath, Long> rootTouched) {
+        Map<StorePath, Order> memo = new HashMap<>();
+        java.util.ArrayDeque<StorePath> stack = new java.util.ArrayDeque<>();
+        Set<StorePath> visiting = new HashSet<>(); // guards against reference cycles in a corrupt database
+        for (StorePath start : dead) {
+            stack.push(start);
+            while (!stack.isEmpty()) {
+                StorePath p = stack.peek();
+                if (memo.containsKey(p)) {
+                    stack.pop();
+                    continue;
+                }
+                visiting.add(p);
+                boolean ready = true;
+                for (StorePath r : index.referrersOf(p)) {
+                    if (!r.equals(p) && dead.contains(r) && !memo.containsKey(r) && !visiting.contains(r)) {
+                        stack.push(r);
+                        ready = false;
+                    }
+                }
+                if (!ready) {
+                    continue;
+                }
+                stack.pop();
+                visiting.remove(p);
+                ValidPath vp = index.get(p).orElseThrow();
+                long recency = Math.max(lastUse(in, p), Math.max(rootTouched.getOrDefault(p, 0L),
+                        vp.registrationTime() * 1000));
+                int depth = 0;
+                for (StorePath r : index.referrersOf(p)) {
+                    Order o = memo.get(r);
+                    if (!r.equals(p) && o != null) {
+                        recency = Math.max(recency, o.recency());
+                        depth = Math.max(depth, o.depth() + 1);
+                    }
+                }
+                memo.put(p, new Order(recency, depth));
+            }
+        }
+        return memo;
+    }
+}

@@ -1,0 +1,145 @@
+package org.nixnfs.gc;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.nixnfs.store.StorePath;
+
+/**
+ * Runs Nix's own {@code nix-store} for the two things GC needs from Nix: the GC roots, and
+ * deleting paths. Deleting through Nix (never {@code rm -rf}) keeps the database consistent, and
+ * Nix itself refuses to delete anything that is still referenced or rooted.
+ *
+ * <p>For a chroot store (a store root other than "/") every call gets {@code --store <root>} and
+ * that store's state directory, as the tests' and the demo store's Nix calls do.
+ */
+public final class NixStoreCommand {
+    private static final String STORE_DIR = "/nix/store";
+    private static final long TIMEOUT_MINUTES = 30;
+
+    private final Path storeRoot;
+    private final String nixStore;
+
+    /**
+     * @param storeRoot the store root ("/" for the system store)
+     * @param nixStore  the {@code nix-store} executable (a name on PATH or a path)
+     */
+    public NixStoreCommand(Path storeRoot, String nixStore) {
+        this.storeRoot = storeRoot.toAbsolutePath().normalize();
+        this.nixStore = nixStore;
+    }
+
+    private boolean chroot() {
+        return !storeRoot.equals(Path.of("/"));
+    }
+
+    /** The output of a command that must succeed. */
+    private record Result(int exitCode, String stdout, String stderr) {
+    }
+
+    private Result run(List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(nixStore);
+        if (chroot()) {
+            cmd.add("--store");
+            cmd.add(storeRoot.toString());
+        }
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (chroot()) {
+            Map<String, String> env = pb.environment();
+            env.put("NIX_STATE_DIR", storeRoot.resolve("nix/var/nix").toString());
+            env.putIfAbsent("NIX_CONFIG", "substituters =\nbuild-users-group =\n");
+        }
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new IOException("cannot run " + nixStore + " (is Nix installed? see --nix-store): " + e.getMessage(), e);
+        }
+        CompletableFuture<String> out = drain(p.getInputStream());
+        CompletableFuture<String> err = drain(p.getErrorStream());
+        try {
+            if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", cmd) + " did not finish in " + TIMEOUT_MINUTES + " minutes");
+            }
+            return new Result(p.exitValue(), out.join(), err.join());
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private static CompletableFuture<String> drain(InputStream s) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (s) {
+                return new String(s.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+    }
+
+    /** {@code nix-store --gc --print-roots}: every root and the store path it keeps. */
+    public List<GcRoot> roots() throws IOException {
+        Result r = run(List.of("--gc", "--print-roots"));
+        if (r.exitCode() != 0) {
+            throw new IOException("nix-store --gc --print-roots failed (" + r.exitCode() + "): " + r.stderr().strip());
+        }
+        List<GcRoot> roots = new ArrayList<>();
+        for (String line : r.stdout().split("\n")) {
+            int arrow = line.lastIndexOf(" -> ");
+            if (arrow < 0) {
+                continue;
+            }
+            Optional<StorePath> target = StorePath.parseAbsolute(STORE_DIR, line.substring(arrow + 4).strip());
+            if (target.isEmpty()) {
+                continue;
+            }
+            Path link = Path.of(line.substring(0, arrow).strip());
+            boolean rules = GcRoot.isRulesNixpkgsLink(link);
+            Instant modified = Instant.EPOCH;
+            if (rules) {
+                try {
+                    modified = Files.getLastModifiedTime(link, LinkOption.NOFOLLOW_LINKS).toInstant();
+                } catch (IOException e) {
+                    continue; // removed since Nix listed it
+                }
+            }
+            roots.add(new GcRoot(link, target.get(), rules, modified));
+        }
+        return roots;
+    }
+
+    /** The outcome of deleting a batch. */
+    public record DeleteResult(boolean ok, String message) {
+    }
+
+    /** {@code nix-store --delete} of these paths; Nix refuses if any is still alive. */
+    public DeleteResult delete(List<StorePath> paths) throws IOException {
+        List<String> args = new ArrayList<>();
+        args.add("--delete");
+        for (StorePath p : paths) {
+            args.add(STORE_DIR + "/" + p.baseName());
+        }
+        Result r = run(args);
+        String msg = (r.stderr().strip() + "\n" + r.stdout().strip()).strip();
+        return new DeleteResult(r.exitCode() == 0, msg);
+    }
+
+    public Path storeRoot() {
+        return storeRoot;
+    }
+}
