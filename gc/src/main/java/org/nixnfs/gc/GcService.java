@@ -1,0 +1,142 @@
+package org.nixnfs.gc;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.nixnfs.store.StoreIndex;
+import org.nixnfs.store.StorePath;
+import org.nixnfs.store.ValidPath;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * GC as the server runs it: gathers the facts (index, usage, roots, pins, open files), plans,
+ * and runs one collection at a time. Used for scheduled runs, the admin API and the CLI.
+ */
+public final class GcService {
+    private static final Logger log = LoggerFactory.getLogger(GcService.class);
+
+    /** What the server knows that GC must respect. */
+    public record Facts(Supplier<StoreIndex> index, Supplier<Map<String, Long>> lastUse, Supplier<Set<String>> openPaths) {
+    }
+
+    private final GcPolicy policy;
+    private final NixStoreCommand nix;
+    private final Facts facts;
+    private final PinStore pins;
+    private final Clock clock;
+    private final Consumer<List<String>> forgetUsage;
+    private final Object runLock = new Object();
+    private final AtomicReference<GcRunResult> lastRun = new AtomicReference<>();
+    private final AtomicReference<Exception> lastFailure = new AtomicReference<>();
+
+    public GcService(GcPolicy policy, NixStoreCommand nix, Facts facts, PinStore pins, Clock clock,
+                     Consumer<List<String>> forgetUsage) {
+        this.policy = policy;
+        this.nix = nix;
+        this.facts = facts;
+        this.pins = pins;
+        this.clock = clock;
+        this.forgetUsage = forgetUsage;
+    }
+
+    public GcPolicy policy() {
+        return policy;
+    }
+
+    public PinStore pins() {
+        return pins;
+    }
+
+    /** The plan a run would carry out now. */
+    public GcPlan plan() throws IOException {
+        return plan(facts.lastUse().get());
+    }
+
+    private GcPlan plan(Map<String, Long> lastUse) throws IOException {
+        GcInputs in = new GcInputs(facts.index().get(), lastUse, nix.roots(), pins.pins(), facts.openPaths().get(),
+                clock.instant());
+        return new GcPlanner(policy).plan(in);
+    }
+
+    /** Plans and collects everything dead. */
+    public GcRunResult collect() throws IOException {
+        return collect(Long.MAX_VALUE);
+    }
+
+    /** Plans and collects the least recently used dead paths, up to about {@code bytes}. */
+    public GcRunResult collect(long bytes) throws IOException {
+        synchronized (runLock) {
+            try {
+                Map<String, Long> usedAtPlan = facts.lastUse().get();
+                GcPlan plan = plan(usedAtPlan);
+                GcPlan chosen = bytes == Long.MAX_VALUE ? plan : plan.limitedTo(bytes);
+                GcRunResult r = new GcRunner(nix, policy.batchSize()).run(chosen,
+                        planned -> revived(planned, usedAtPlan), clock::instant);
+                if (!r.deleted().isEmpty()) {
+                    forgetUsage.accept(r.deleted().stream().map(d -> d.path().hashPart()).toList());
+                }
+                lastRun.set(r);
+                lastFailure.set(null);
+                return r;
+            } catch (IOException | RuntimeException e) {
+                lastFailure.set(e);
+                throw e;
+            }
+        }
+    }
+
+    /** Planned paths that are not dead any more: used, re-registered, opened or pinned since planning. */
+    private Set<StorePath> revived(List<GcPlan.DeadPath> planned, Map<String, Long> usedAtPlan) {
+        StoreIndex index = facts.index().get();
+        Map<String, Long> usedNow = facts.lastUse().get();
+        Set<String> open = facts.openPaths().get();
+        Set<StorePath> pinned = pins.pins();
+        Set<StorePath> revived = new HashSet<>();
+        for (GcPlan.DeadPath d : planned) {
+            String h = d.path().hashPart();
+            Optional<ValidPath> vp = index.get(d.path());
+            boolean reRegistered = vp.isPresent() && vp.get().registrationTime() != d.registrationTime();
+            if (!usedNow.getOrDefault(h, 0L).equals(usedAtPlan.getOrDefault(h, 0L)) || reRegistered
+                    || open.contains(h) || pinned.contains(d.path())) {
+                revived.add(d.path());
+            }
+        }
+        return revived;
+    }
+
+    public Optional<GcRunResult> lastRun() {
+        return Optional.ofNullable(lastRun.get());
+    }
+
+    public Optional<Exception> lastFailure() {
+        return Optional.ofNullable(lastFailure.get());
+    }
+
+    /**
+     * Scheduled runs: when free space is below the low watermark, collect the least recently used
+     * dead paths until the high watermark would be reached.
+     */
+    public Optional<GcRunResult> collectIfLowOnSpace(long totalBytes, long freeBytes) {
+        double freePercent = totalBytes == 0 ? 100 : 100.0 * freeBytes / totalBytes;
+        if (freePercent >= policy.lowWatermarkPercent()) {
+            return Optional.empty();
+        }
+        long needed = (long) (totalBytes * policy.highWatermarkPercent() / 100) - freeBytes;
+        log.info("free space {}% is below the low watermark {}%: collecting about {}", String.format("%.1f", freePercent),
+                policy.lowWatermarkPercent(), GcRunResult.humanBytes(needed));
+        try {
+            return Optional.of(collect(needed));
+        } catch (IOException | RuntimeException e) {
+            log.error("scheduled GC failed: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+}
