@@ -240,17 +240,18 @@ public final class IndexWatcher implements AutoCloseable {
                         s.consecutiveFailures());
             }
             Optional<Duration> lag = s.lastVisibilityLag();
-            if (changed) {
-                holder.replace(next.index());
-                if (modified != null) {
-                    lag = Optional.of(Duration.between(modified, Instant.now()));
-                }
-                log.debug("Store index now has {} paths (read in {} ms{})", next.size(), took.toMillis(),
-                        full ? ", full reload" : "");
+            if (changed && modified != null) {
+                lag = Optional.of(Duration.between(modified, now));
             }
+            // Status first: whoever sees the new index (listeners included) sees a status to match.
             status = new IndexWatcherStatus(next.size(), now, changed ? Optional.of(now) : s.lastChange(), took, lag,
                     s.refreshes() + 1, s.fullReloads() + (full ? 1 : 0), s.failures(), 0, Optional.empty(),
                     s.lastError(), s.lastErrorTime(), fileWatch != null && fileWatch.active());
+            if (changed) {
+                holder.replace(next.index());
+                log.debug("Store index now has {} paths (read in {} ms{})", next.size(), took.toMillis(),
+                        full ? ", full reload" : "");
+            }
             return Optional.empty();
         }
     }
@@ -258,7 +259,9 @@ public final class IndexWatcher implements AutoCloseable {
     private DatabaseSnapshot readSnapshot(boolean full) throws NixDatabaseException {
         DatabaseSnapshot previous = snapshot;
         DatabaseSnapshot next = database.read(full ? null : previous);
-        if (full && previous != null && next != previous && previous.index().sameContentAs(next.index())) {
+        // sameContentAs rejects on fingerprint, size and edge count first, so this costs a scan
+        // only for a full reload (periodic, or of a replaced file) that found the same paths.
+        if (previous != null && next != previous && previous.index().sameContentAs(next.index())) {
             // Nothing changed: keep serving the same index object, so listeners are not woken.
             next = next.withIndex(previous.index());
         }

@@ -212,6 +212,9 @@ public final class NixStoreFixture {
     private Map<String, String> nixEnv() {
         Map<String, String> env = new HashMap<>();
         env.put("NIX_CONFIG", NIX_CONFIG);
+        // Nix keeps some state under the host's /nix/var/nix even for a chroot store unless told
+        // otherwise; keep it all inside the store root.
+        env.put("NIX_STATE_DIR", root.resolve("nix/var/nix").toString());
         env.put("XDG_CACHE_HOME", workDir.resolve("cache").toString());
         env.put("TMPDIR", workDir.toString());
         return env;
