@@ -83,6 +83,18 @@ public final class GcPlanner {
         return new GcPlan(in.now(), rootsToRemove, List.copyOf(dead), live.size());
     }
 
+    /** 14d, 1h, 90m, 30s: as operators write them on the command line. */
+    static String human(java.time.Duration d) {
+        long s = d.getSeconds();
+        if (s % 86_400 == 0 && s > 0) {
+            return s / 86_400 + "d";
+        }
+        if (s % 3_600 == 0 && s > 0) {
+            return s / 3_600 + "h";
+        }
+        return s % 60 == 0 && s > 0 ? s / 60 + "m" : s + "s";
+    }
+
     private static long lastUse(GcInputs in, StorePath p) {
         return in.lastUse().getOrDefault(p.hashPart(), 0L);
     }
@@ -91,7 +103,7 @@ public final class GcPlanner {
         long used = lastUse(in, vp.path());
         String use = used > 0 ? "last used " + TIME.format(Instant.ofEpochMilli(used)) : "never used over NFS";
         String why = use + ", registered " + TIME.format(Instant.ofEpochSecond(vp.registrationTime()))
-                + " (keep-unused " + policy.keepUnused() + ", grace " + policy.grace() + ")";
+                + " (keep-unused " + human(policy.keepUnused()) + ", grace " + human(policy.grace()) + ")";
         return rootTouched != null ? why + "; its rules_nixpkgs root goes too" : why;
     }
 

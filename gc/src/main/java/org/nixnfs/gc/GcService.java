@@ -51,6 +51,11 @@ public final class GcService {
         return policy;
     }
 
+    /** The same service judging by another policy or at another time (dry runs asking "what if"). */
+    public GcService with(GcPolicy otherPolicy, Clock otherClock) {
+        return new GcService(otherPolicy, nix, facts, pins, otherClock, forgetUsage);
+    }
+
     public PinStore pins() {
         return pins;
     }

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code nixnfs} command: one picocli subcommand per verb. */
 @Command(name = "nixnfs", mixinStandardHelpOptions = true, version = "nixnfs 0.1.0",
         description = "A read-only NFSv4 server that exports a Nix store to remote build executors.",
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, UsageCommand.class, GcCommand.class, PinCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

@@ -3,10 +3,12 @@ package org.nixnfs.server.cli;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.vfs.CacheSettings;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -50,16 +52,30 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Connections beyond this are closed at once. Default: ${DEFAULT-VALUE}.")
     int maxConnections;
 
+    @Option(names = "--admin-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9100",
+            description = "HTTP admin listener: /metrics, /healthz, /readyz and the API the usage/gc/pin commands use; "
+                    + "'none' to disable. Default: ${DEFAULT-VALUE}.")
+    String adminListen;
+
+    @CommandLine.Mixin
+    GcOptions gc = new GcOptions();
+
+    @Option(names = "--gc-interval", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
+            description = "How often to check free space; below the low watermark, GC evicts the least recently used "
+                    + "dead paths until the high watermark. 0 disables. Default: ${DEFAULT-VALUE}.")
+    Duration gcInterval;
+
     @Override
     public Integer call() throws Exception {
         Path state = stateDir != null ? stateDir : Defaults.stateDir();
         Path root = storeRoot != null ? storeRoot : Defaults.storeRoot(state);
         InetSocketAddress address = Defaults.parseListen(listen);
         NixnfsServer.Config defaults = NixnfsServer.Config.defaults(root, address, state);
-        NixnfsServer.Config config = new NixnfsServer.Config(root, exportPath, address, state, leaseSeconds,
+        InetSocketAddress admin = adminListen.equals("none") ? null : Defaults.parseListen(adminListen);
+        NixnfsServer.Config config = new NixnfsServer.Config(root, exportPath, address, admin, state, leaseSeconds,
                 workerThreads != null ? workerThreads : defaults.workerThreads(), defaults.ioThreads(),
                 new CacheSettings(cacheNodes, cacheNodes, 4 * cacheNodes, CacheSettings.defaults().openFiles()),
-                maxConnections);
+                maxConnections, gc.policy(), gcInterval, gc.nixStore);
         NixnfsServer server = NixnfsServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -12,4 +12,24 @@ public interface CompoundObserver {
 
     default void replayed(RpcCall call) {
     }
+
+    /** Tells both observers. */
+    static CompoundObserver both(CompoundObserver a, CompoundObserver b) {
+        if (b == NONE) {
+            return a;
+        }
+        return new CompoundObserver() {
+            @Override
+            public void operation(int opcode, int status, long nanos) {
+                a.operation(opcode, status, nanos);
+                b.operation(opcode, status, nanos);
+            }
+
+            @Override
+            public void replayed(RpcCall call) {
+                a.replayed(call);
+                b.replayed(call);
+            }
+        };
+    }
 }

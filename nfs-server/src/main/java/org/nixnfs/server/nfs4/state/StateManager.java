@@ -328,6 +328,11 @@ public final class StateManager {
         }
     }
 
+    /** Hash parts of the store paths that have files open on some client right now. */
+    public java.util.Set<String> openStorePaths() {
+        return java.util.Set.copyOf(openCountByStorePath.keySet());
+    }
+
     /** How many opens clients hold on files of this store path: GC must not delete it while non-zero. */
     public int openCount(String storePathHash) {
         return openCountByStorePath.getOrDefault(storePathHash, 0);

@@ -1,0 +1,202 @@
+package org.nixnfs.server.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.nixnfs.gc.GcPlan;
+import org.nixnfs.gc.GcPolicy;
+import org.nixnfs.gc.GcRunResult;
+import org.nixnfs.gc.GcService;
+import org.nixnfs.store.StoreIndex;
+import org.nixnfs.store.StorePath;
+import org.nixnfs.store.usage.PathUsage;
+import org.nixnfs.store.usage.UsageReport;
+
+/**
+ * The admin endpoints:
+ * <pre>
+ *   GET  /healthz                 process up
+ *   GET  /readyz                  index loaded and NFS listener bound (503 otherwise)
+ *   GET  /metrics                 Prometheus text format
+ *   GET  /api/v1/usage            ?sort=last-access|size&amp;limit=N
+ *   GET  /api/v1/gc/plan          ?keepUnused=P14D&amp;grace=PT1H&amp;now=2026-12-01T00:00:00Z (what-if)
+ *   POST /api/v1/gc/run           same parameters; runs GC
+ *   GET  /api/v1/gc/last          the last run
+ *   GET  /api/v1/pins             pinned paths
+ *   POST|DELETE /api/v1/pins/&lt;store path&gt;
+ * </pre>
+ * Unknown paths are 404, wrong methods 405, bad parameters 400.
+ */
+public final class AdminApi {
+    private final Supplier<String> metrics;
+    private final BooleanSupplier ready;
+    private final Supplier<StoreIndex> index;
+    private final Supplier<Map<String, PathUsage>> usage;
+    private final GcService gc;
+    private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public AdminApi(Supplier<String> metrics, BooleanSupplier ready, Supplier<StoreIndex> index,
+                    Supplier<Map<String, PathUsage>> usage, GcService gc) {
+        this.metrics = metrics;
+        this.ready = ready;
+        this.index = index;
+        this.usage = usage;
+        this.gc = gc;
+    }
+
+    public HttpResult handle(String method, String uri, byte[] body) {
+        URI u = URI.create(uri);
+        String path = u.getPath();
+        Map<String, String> q = query(u.getRawQuery());
+        try {
+            switch (path) {
+                case "/healthz":
+                    return get(method, () -> HttpResult.text(200, "ok"));
+                case "/readyz":
+                    return get(method, () -> ready.getAsBoolean() ? HttpResult.text(200, "ready")
+                            : HttpResult.text(503, "not ready"));
+                case "/metrics":
+                    return get(method, () -> new HttpResult(200, "text/plain; version=0.0.4; charset=utf-8",
+                            metrics.get().getBytes(StandardCharsets.UTF_8)));
+                case "/api/v1/usage":
+                    return get(method, () -> usage(q));
+                case "/api/v1/gc/plan":
+                    return get(method, () -> toJson(200, planJson(gcFor(q).plan())));
+                case "/api/v1/gc/run":
+                    if (!method.equals("POST")) {
+                        return methodNotAllowed();
+                    }
+                    return toJson(200, runJson(gcFor(q).collect()));
+                case "/api/v1/gc/last":
+                    return get(method, () -> gc.lastRun().map(r -> toJson(200, runJson(r)))
+                            .orElse(HttpResult.text(404, "no GC run yet")));
+                case "/api/v1/pins":
+                    return get(method, () -> toJson(200, Map.of("pins",
+                            gc.pins().pins().stream().map(p -> "/nix/store/" + p.baseName()).sorted().toList())));
+                default:
+                    if (path.startsWith("/api/v1/pins/")) {
+                        return pin(method, path.substring("/api/v1/pins/".length()));
+                    }
+                    return HttpResult.text(404, "no such endpoint: " + path);
+            }
+        } catch (IllegalArgumentException | java.time.DateTimeException e) {
+            return HttpResult.text(400, "bad request: " + e.getMessage());
+        } catch (IOException e) {
+            return HttpResult.text(500, e.getMessage());
+        }
+    }
+
+    private interface Action {
+        HttpResult run() throws IOException;
+    }
+
+    private static HttpResult get(String method, Action a) throws IOException {
+        return method.equals("GET") || method.equals("HEAD") ? a.run() : methodNotAllowed();
+    }
+
+    private static HttpResult methodNotAllowed() {
+        return HttpResult.text(405, "method not allowed");
+    }
+
+    private HttpResult usage(Map<String, String> q) {
+        String sort = q.getOrDefault("sort", "last-access");
+        UsageReport.Sort s = switch (sort) {
+            case "last-access" -> UsageReport.Sort.LAST_ACCESS;
+            case "size" -> UsageReport.Sort.SIZE;
+            default -> throw new IllegalArgumentException("sort must be last-access or size");
+        };
+        int limit = Integer.parseInt(q.getOrDefault("limit", "0"));
+        return toJson(200, Map.of("paths", UsageReport.build(index.get(), usage.get(), s, limit)));
+    }
+
+    /** The GC service, judging by the policy and time the query asks for, if any. */
+    private GcService gcFor(Map<String, String> q) {
+        GcPolicy p = gc.policy();
+        if (q.containsKey("keepUnused")) {
+            p = p.withKeepUnused(Duration.parse(q.get("keepUnused")));
+        }
+        if (q.containsKey("grace")) {
+            p = p.withGrace(Duration.parse(q.get("grace")));
+        }
+        Clock clock = q.containsKey("now") ? Clock.fixed(Instant.parse(q.get("now")), ZoneOffset.UTC) : Clock.systemUTC();
+        return gc.with(p, clock);
+    }
+
+    private HttpResult pin(String method, String pathText) throws IOException {
+        String base = URLDecoder.decode(pathText, StandardCharsets.UTF_8);
+        base = base.startsWith("nix/store/") ? base.substring(10) : base;
+        Optional<StorePath> p = StorePath.parseBaseName(base);
+        if (p.isEmpty()) {
+            return HttpResult.text(400, "not a store path: " + pathText);
+        }
+        return switch (method) {
+            case "POST", "PUT" -> HttpResult.text(gc.pins().pin(p.get()) ? 201 : 200, "pinned /nix/store/" + base);
+            case "DELETE" -> gc.pins().unpin(p.get()) ? HttpResult.text(200, "unpinned /nix/store/" + base)
+                    : HttpResult.text(404, "not pinned: /nix/store/" + base);
+            default -> methodNotAllowed();
+        };
+    }
+
+    public static Map<String, Object> planJson(GcPlan plan) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("evaluatedAt", plan.evaluatedAt().toString());
+        m.put("livePaths", plan.livePaths());
+        m.put("deadPaths", plan.paths().size());
+        m.put("totalBytes", plan.totalBytes());
+        m.put("rootsToRemove", plan.rootsToRemove().stream()
+                .map(r -> Map.of("link", r.link().toString(), "target", "/nix/store/" + r.target().baseName())).toList());
+        m.put("paths", plan.paths().stream().map(d -> Map.of("path", "/nix/store/" + d.path().baseName(),
+                "narSize", d.narSize(), "reason", d.reason())).toList());
+        return m;
+    }
+
+    public static Map<String, Object> runJson(GcRunResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("started", r.started().toString());
+        m.put("durationMillis", r.duration().toMillis());
+        m.put("bytesFreed", r.bytesFreed());
+        m.put("deleted", r.deleted().stream().map(d -> "/nix/store/" + d.path().baseName()).toList());
+        m.put("removedRoots", r.removedRoots().stream().map(Object::toString).toList());
+        m.put("failures", r.failures());
+        m.put("stoppedEarly", r.stoppedEarly());
+        return m;
+    }
+
+    private HttpResult toJson(int status, Object o) {
+        try {
+            return HttpResult.json(status, json.writeValueAsBytes(o));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> m = new HashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return m;
+        }
+        for (String kv : raw.split("&")) {
+            int eq = kv.indexOf('=');
+            String k = URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
+            String v = eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
+            m.put(k, v);
+        }
+        return m;
+    }
+
+}

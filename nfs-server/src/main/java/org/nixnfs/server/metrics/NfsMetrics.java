@@ -1,0 +1,52 @@
+package org.nixnfs.server.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import org.nixnfs.server.nfs4.CompoundObserver;
+import org.nixnfs.server.nfs4.NfsStatus;
+import org.nixnfs.server.nfs4.OpCode;
+import org.nixnfs.server.rpc.RpcCall;
+
+/**
+ * Per-operation NFS metrics: {@code nixnfs_nfs_operations_seconds} (a histogram, by operation)
+ * and {@code nixnfs_nfs_operation_errors_total} (by operation and NFS status). Meters are looked
+ * up once per (operation, status) and cached, so recording costs a map lookup and an add.
+ */
+public final class NfsMetrics implements CompoundObserver {
+    private final MeterRegistry registry;
+    private final ConcurrentHashMap<Integer, Timer> timers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Counter> errors = new ConcurrentHashMap<>();
+    private final Counter replays;
+
+    public NfsMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.replays = Counter.builder("nixnfs.nfs.replays").description("COMPOUNDs answered from a session replay cache")
+                .register(registry);
+    }
+
+    @Override
+    public void operation(int opcode, int status, long nanos) {
+        timers.computeIfAbsent(opcode, op -> Timer.builder("nixnfs.nfs.operations")
+                .description("NFSv4 operations by name: count and latency")
+                .tag("op", OpCode.name(op))
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(1_000))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry)).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (status != NfsStatus.NFS4_OK) {
+            errors.computeIfAbsent(((long) opcode << 32) | (status & 0xffffffffL), k -> Counter
+                    .builder("nixnfs.nfs.operation.errors")
+                    .description("NFSv4 operations that failed, by operation and status")
+                    .tag("op", OpCode.name(opcode)).tag("status", NfsStatus.name(status))
+                    .register(registry)).increment();
+        }
+    }
+
+    @Override
+    public void replayed(RpcCall call) {
+        replays.increment();
+    }
+}
