@@ -19,10 +19,13 @@ import org.nixnfs.store.ValidPath;
  * and a dry run shows exactly what a run would do.
  *
  * <p>Live = the closure (by references) of the seeds: paths used within keep-unused, registered
- * within grace, pinned, open, or targets of non-rules_nixpkgs roots. A rules_nixpkgs root whose
+ * within grace, pinned, open, or targets of non-rules_nixpkgs roots; and, as Nix's own GC does
+ * by default ({@code keep-derivations}), the derivations that built live paths, with their
+ * closures. A rules_nixpkgs root whose
  * target is not live is removed; the dead set is every valid path outside the live set. The dead
  * set is closed under referrers (a referrer of a dead path cannot be live, or the path would be
- * in its closure), so it can be deleted as a whole, referrers first.
+ * in its closure), so it can be deleted as a whole, referrers first; and a derivation after its
+ * outputs, since Nix will not delete a derivation whose outputs are still there.
  */
 public final class GcPlanner {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
@@ -58,7 +61,7 @@ public final class GcPlanner {
                 }
             }
         }
-        Set<StorePath> live = index.closure(seeds);
+        Set<StorePath> live = keepDerivers(index, index.closure(seeds));
 
         List<GcRoot> rootsToRemove = in.roots().stream()
                 .filter(r -> r.rulesNixpkgs() && !live.contains(r.target()) && index.contains(r.target()))
@@ -70,7 +73,8 @@ public final class GcPlanner {
                 deadSet.add(vp.path());
             }
         }
-        Map<StorePath, Order> order = order(index, deadSet, in, rulesRootTouched);
+        Map<StorePath, List<StorePath>> outputs = outputsByDeriver(index);
+        Map<StorePath, Order> order = order(index, deadSet, outputs, in, rulesRootTouched);
         for (StorePath p : deadSet) {
             ValidPath vp = index.get(p).orElseThrow();
             dead.add(new GcPlan.DeadPath(p, vp.narSize(), vp.registrationTime(), lastUse(in, p),
@@ -95,6 +99,50 @@ public final class GcPlanner {
         return s % 60 == 0 && s > 0 ? s / 60 + "m" : s + "s";
     }
 
+    /** Adds the valid derivers of live paths and their closures, until nothing more is added. */
+    private static Set<StorePath> keepDerivers(StoreIndex index, Set<StorePath> live) {
+        Set<StorePath> all = new HashSet<>(live);
+        List<StorePath> added = new ArrayList<>(live);
+        while (!added.isEmpty()) {
+            List<StorePath> derivers = new ArrayList<>();
+            for (StorePath p : added) {
+                StorePath d = index.get(p).map(ValidPath::deriver).orElse(null);
+                if (d != null && !all.contains(d) && index.contains(d)) {
+                    derivers.add(d);
+                }
+            }
+            added = new ArrayList<>();
+            for (StorePath p : index.closure(derivers)) {
+                if (all.add(p)) {
+                    added.add(p);
+                }
+            }
+        }
+        return all;
+    }
+
+    /** Valid outputs per valid derivation. */
+    private static Map<StorePath, List<StorePath>> outputsByDeriver(StoreIndex index) {
+        Map<StorePath, List<StorePath>> m = new HashMap<>();
+        for (ValidPath vp : index.paths()) {
+            if (vp.deriver() != null && index.contains(vp.deriver())) {
+                m.computeIfAbsent(vp.deriver(), k -> new ArrayList<>()).add(vp.path());
+            }
+        }
+        return m;
+    }
+
+    /** What must be deleted before {@code p}: its referrers, and its outputs if it is a derivation. */
+    private static List<StorePath> mustGoFirst(StoreIndex index, Map<StorePath, List<StorePath>> outputs, StorePath p) {
+        List<StorePath> outs = outputs.get(p);
+        if (outs == null) {
+            return index.referrersOf(p);
+        }
+        List<StorePath> all = new ArrayList<>(index.referrersOf(p));
+        all.addAll(outs);
+        return all;
+    }
+
     private static long lastUse(GcInputs in, StorePath p) {
         return in.lastUse().getOrDefault(p.hashPart(), 0L);
     }
@@ -113,10 +161,11 @@ public final class GcPlanner {
 
     /**
      * A dead path's recency is the latest use (or registration, or re-root) among itself and
-     * everything that must be deleted before it, its dead referrers; ordering by it never puts a
+     * everything that must be deleted before it (its dead referrers; a derivation's outputs); ordering by it never puts a
      * path before its referrers. Computed bottom-up over referrers, iteratively (chains can be long).
      */
-    private static Map<StorePath, Order> order(StoreIndex index, Set<StorePath> dead, GcInputs in,
+    private static Map<StorePath, Order> order(StoreIndex index, Set<StorePath> dead,
+                                               Map<StorePath, List<StorePath>> outputs, GcInputs in,
                                                Map<StorePath, Long> rootTouched) {
         Map<StorePath, Order> memo = new HashMap<>();
         java.util.ArrayDeque<StorePath> stack = new java.util.ArrayDeque<>();
@@ -131,7 +180,8 @@ public final class GcPlanner {
                 }
                 visiting.add(p);
                 boolean ready = true;
-                for (StorePath r : index.referrersOf(p)) {
+                List<StorePath> first = mustGoFirst(index, outputs, p);
+                for (StorePath r : first) {
                     if (!r.equals(p) && dead.contains(r) && !memo.containsKey(r) && !visiting.contains(r)) {
                         stack.push(r);
                         ready = false;
@@ -146,7 +196,7 @@ public final class GcPlanner {
                 long recency = Math.max(lastUse(in, p), Math.max(rootTouched.getOrDefault(p, 0L),
                         vp.registrationTime() * 1000));
                 int depth = 0;
-                for (StorePath r : index.referrersOf(p)) {
+                for (StorePath r : first) {
                     Order o = memo.get(r);
                     if (!r.equals(p) && o != null) {
                         recency = Math.max(recency, o.recency());

@@ -130,8 +130,14 @@ public final class GcRunner {
         return true;
     }
 
+    /** Nix's error line if there is one, else its last line. */
     private static String lastLine(String s) {
         String[] lines = s.strip().split("\n");
+        for (String l : lines) {
+            if (l.startsWith("error:")) {
+                return l;
+            }
+        }
         return lines[lines.length - 1];
     }
 }

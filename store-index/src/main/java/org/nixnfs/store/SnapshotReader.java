@@ -111,6 +111,7 @@ final class SnapshotReader {
         StorePath[] paths = new StorePath[64];
         long[] registrationTimes = new long[64];
         long[] narSizes = new long[64];
+        StorePath[] derivers = new StorePath[64];
         /** ids[k] - ids[0] → k, when the ids are dense enough for that to be small; else null. */
         private int[] dense;
 
@@ -118,7 +119,7 @@ final class SnapshotReader {
             NewRows r = new NewRows();
             int skipped = 0;
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT id, path, registrationTime, narSize FROM ValidPaths WHERE id > ? ORDER BY id")) {
+                    "SELECT id, path, registrationTime, narSize, deriver FROM ValidPaths WHERE id > ? ORDER BY id")) {
                 ps.setLong(1, watermark);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -132,7 +133,9 @@ final class SnapshotReader {
                             }
                             continue;
                         }
-                        r.add(id, sp, rs.getLong(3), rs.getLong(4));
+                        String deriver = rs.getString(5);
+                        r.add(id, sp, rs.getLong(3), rs.getLong(4),
+                                deriver == null ? null : StorePath.parseAbsolute(STORE_DIR, deriver).orElse(null));
                     }
                 }
             }
@@ -142,18 +145,20 @@ final class SnapshotReader {
             return r;
         }
 
-        private void add(long id, StorePath path, long registrationTime, long narSize) {
+        private void add(long id, StorePath path, long registrationTime, long narSize, StorePath deriver) {
             if (count == ids.length) {
                 int n = count * 2;
                 ids = Arrays.copyOf(ids, n);
                 paths = Arrays.copyOf(paths, n);
                 registrationTimes = Arrays.copyOf(registrationTimes, n);
                 narSizes = Arrays.copyOf(narSizes, n);
+                derivers = Arrays.copyOf(derivers, n);
             }
             ids[count] = id;
             paths[count] = path;
             registrationTimes[count] = registrationTime;
             narSizes[count] = narSize;
+            derivers[count] = deriver;
             count++;
         }
 
@@ -176,6 +181,7 @@ final class SnapshotReader {
                 paths[j] = paths[k];
                 registrationTimes[j] = registrationTimes[k];
                 narSizes[j] = narSizes[k];
+                derivers[j] = derivers[k];
                 j++;
             }
             count = j;
@@ -223,7 +229,7 @@ final class SnapshotReader {
                         refList.add(base.index().pathAt(t).path());
                     }
                 }
-                out[k] = new ValidPath(paths[k], registrationTimes[k], narSizes[k], refList);
+                out[k] = new ValidPath(paths[k], registrationTimes[k], narSizes[k], refList, derivers[k]);
             }
             return out;
         }
