@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -27,6 +28,18 @@ public final class GcService {
     public record Facts(Supplier<StoreIndex> index, Supplier<Map<String, Long>> lastUse, Supplier<Set<String>> openPaths) {
     }
 
+    /**
+     * Told about every collection, of this service and of the copies {@link #with} makes (metrics
+     * hook on). Called on the collecting thread, after the run; must not block.
+     */
+    public interface Listener {
+        default void runFinished(GcRunResult result) {
+        }
+
+        default void runFailed(Exception failure) {
+        }
+    }
+
     private final GcPolicy policy;
     private final NixStoreCommand nix;
     private final Facts facts;
@@ -36,9 +49,16 @@ public final class GcService {
     private final Object runLock = new Object();
     private final AtomicReference<GcRunResult> lastRun = new AtomicReference<>();
     private final AtomicReference<Exception> lastFailure = new AtomicReference<>();
+    private final List<Listener> listeners;
 
     public GcService(GcPolicy policy, NixStoreCommand nix, Facts facts, PinStore pins, Clock clock,
                      Consumer<List<String>> forgetUsage) {
+        this(policy, nix, facts, pins, clock, forgetUsage, new CopyOnWriteArrayList<>());
+    }
+
+    private GcService(GcPolicy policy, NixStoreCommand nix, Facts facts, PinStore pins, Clock clock,
+                      Consumer<List<String>> forgetUsage, List<Listener> listeners) {
+        this.listeners = listeners;
         this.policy = policy;
         this.nix = nix;
         this.facts = facts;
@@ -53,7 +73,12 @@ public final class GcService {
 
     /** The same service judging by another policy or at another time (dry runs asking "what if"). */
     public GcService with(GcPolicy otherPolicy, Clock otherClock) {
-        return new GcService(otherPolicy, nix, facts, pins, otherClock, forgetUsage);
+        return new GcService(otherPolicy, nix, facts, pins, otherClock, forgetUsage, listeners);
+    }
+
+    /** Adds a listener to this service and every copy made by {@link #with}, before or after. */
+    public void addListener(Listener l) {
+        listeners.add(l);
     }
 
     public PinStore pins() {
@@ -90,10 +115,22 @@ public final class GcService {
                 }
                 lastRun.set(r);
                 lastFailure.set(null);
+                tell(l -> l.runFinished(r));
                 return r;
             } catch (IOException | RuntimeException e) {
                 lastFailure.set(e);
+                tell(l -> l.runFailed(e));
                 throw e;
+            }
+        }
+    }
+
+    private void tell(Consumer<Listener> event) {
+        for (Listener l : listeners) {
+            try {
+                event.accept(l);
+            } catch (RuntimeException e) {
+                log.warn("GC listener failed: {}", e.toString());
             }
         }
     }
