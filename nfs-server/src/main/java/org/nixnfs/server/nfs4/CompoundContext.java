@@ -22,6 +22,7 @@ public final class CompoundContext {
     private Session session;
     private int slot = -1;
     private boolean cacheThis;
+    private long bytesRead;
 
     public CompoundContext(NfsServices services, RpcCall call, int minorVersion, long operationCount) {
         this.services = services;
@@ -135,5 +136,14 @@ public final class CompoundContext {
      */
     public boolean zeroCopyAllowed() {
         return !cacheThis;
+    }
+
+    /** READ adds the file bytes it returns (the processor reports them to the observer). */
+    public void addBytesRead(long n) {
+        bytesRead += n;
+    }
+
+    public long bytesRead() {
+        return bytesRead;
     }
 }

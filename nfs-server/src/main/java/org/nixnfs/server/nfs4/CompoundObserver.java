@@ -13,6 +13,10 @@ public interface CompoundObserver {
     default void replayed(RpcCall call) {
     }
 
+    /** File bytes the READs of one COMPOUND returned, when more than zero. */
+    default void bytesRead(long n) {
+    }
+
     /** Tells both observers. */
     static CompoundObserver both(CompoundObserver a, CompoundObserver b) {
         if (b == NONE) {
@@ -29,6 +33,12 @@ public interface CompoundObserver {
             public void replayed(RpcCall call) {
                 a.replayed(call);
                 b.replayed(call);
+            }
+
+            @Override
+            public void bytesRead(long n) {
+                a.bytesRead(n);
+                b.bytesRead(n);
             }
         };
     }

@@ -101,6 +101,9 @@ public final class CompoundProcessor {
             }
             status.set(lastStatus);
             resultCount.set(results);
+            if (ctx.bytesRead() > 0) {
+                observer.bytesRead(ctx.bytesRead());
+            }
         } finally {
             completeSlot(ctx, out, start);
         }

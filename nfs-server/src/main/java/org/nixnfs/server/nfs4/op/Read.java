@@ -43,6 +43,7 @@ public final class Read implements Operation {
             } else {
                 result.writeOpaque(open.channel(), offset, n);
             }
+            ctx.addBytesRead(n);
         } catch (IOException e) {
             throw new NfsException(NfsStatus.NFS4ERR_IO, e.toString());
         } finally {
