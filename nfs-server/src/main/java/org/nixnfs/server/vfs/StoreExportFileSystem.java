@@ -97,12 +97,13 @@ public final class StoreExportFileSystem implements ExportFileSystem {
         this.exportRootDiskAttributes = storeDirAttrs;
         this.exportRoot = new Node(handles.exportRoot(), Node.Kind.EXPORT_ROOT, exportComponents.size(), null, null,
                 storeDir, null, 0);
-        this.nodes = Caffeine.newBuilder().maximumSize(cache.nodes()).build();
-        this.lookups = Caffeine.newBuilder().maximumSize(cache.lookups()).build();
+        // recordStats: hits, misses and evictions for the metrics (a few striped counters, no lock).
+        this.nodes = Caffeine.newBuilder().maximumSize(cache.nodes()).recordStats().build();
+        this.lookups = Caffeine.newBuilder().maximumSize(cache.lookups()).recordStats().build();
         this.listings = Caffeine.newBuilder().maximumWeight(cache.listingEntries())
-                .weigher((FileHandle k, DirectoryListing v) -> Math.max(1, v.size())).build();
-        this.linkTargets = Caffeine.newBuilder().maximumSize(cache.nodes()).build();
-        this.openFiles = Caffeine.newBuilder().maximumSize(cache.openFiles())
+                .weigher((FileHandle k, DirectoryListing v) -> Math.max(1, v.size())).recordStats().build();
+        this.linkTargets = Caffeine.newBuilder().maximumSize(cache.nodes()).recordStats().build();
+        this.openFiles = Caffeine.newBuilder().maximumSize(cache.openFiles()).recordStats()
                 .expireAfterAccess(10, TimeUnit.MINUTES)
                 .removalListener((FileHandle k, OpenFile f, com.github.benmanes.caffeine.cache.RemovalCause c) -> {
                     if (f != null) {
@@ -112,6 +113,17 @@ public final class StoreExportFileSystem implements ExportFileSystem {
                 .build();
         this.storeDirState = new StoreDirState(index.current(), storeDirAttrs.modifyTime());
         index.addListener(this::indexChanged);
+    }
+
+    /** The caches by name, for metrics (stats are recorded). */
+    public java.util.Map<String, Cache<?, ?>> caches() {
+        java.util.Map<String, Cache<?, ?>> m = new java.util.LinkedHashMap<>();
+        m.put("nodes", nodes);
+        m.put("lookups", lookups);
+        m.put("listings", listings);
+        m.put("link_targets", linkTargets);
+        m.put("open_files", openFiles);
+        return m;
     }
 
     private void indexChanged(StoreIndex next) {
