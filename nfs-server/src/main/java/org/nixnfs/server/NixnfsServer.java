@@ -1,8 +1,10 @@
 package org.nixnfs.server;
 
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -30,7 +32,9 @@ import org.nixnfs.gc.NixStoreCommand;
 import org.nixnfs.gc.PinStore;
 import org.nixnfs.server.admin.AdminApi;
 import org.nixnfs.server.admin.AdminServer;
+import org.nixnfs.server.metrics.GcMetrics;
 import org.nixnfs.server.metrics.NfsMetrics;
+import org.nixnfs.server.metrics.ServerMetrics;
 import org.nixnfs.server.net.NfsServer;
 import org.nixnfs.server.nfs4.AccessRecorder;
 import org.nixnfs.server.nfs4.CompoundObserver;
@@ -176,8 +180,8 @@ public final class NixnfsServer implements AutoCloseable {
         try {
             Files.createDirectories(config.stateDir());
             b.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            for (var binder : List.of(new JvmMemoryMetrics(), new JvmThreadMetrics(), new ProcessorMetrics(),
-                    new UptimeMetrics())) {
+            for (var binder : List.of(new JvmMemoryMetrics(), new JvmThreadMetrics(), new ClassLoaderMetrics(),
+                    new ProcessorMetrics(), new FileDescriptorMetrics(), new UptimeMetrics())) {
                 binder.bindTo(b.metrics);
             }
             b.closeLater(new JvmGcMetrics()).bindTo(b.metrics);
@@ -203,6 +207,7 @@ public final class NixnfsServer implements AutoCloseable {
             StoreIndexHolder index = b.index;
             b.gc = new GcService(config.gcPolicy(), nix, new GcService.Facts(index::current, () -> lastUse(usage),
                     state::openStorePaths), new PinStore(config.stateDir()), clock, hashes -> forget(usage, hashes));
+            b.gc.addListener(new GcMetrics(b.metrics, config.gcPolicy()));
 
             CompoundProcessor processor = new CompoundProcessor(services, new Operations(),
                     CompoundObserver.both(new NfsMetrics(b.metrics), extraObserver));
@@ -215,6 +220,12 @@ public final class NixnfsServer implements AutoCloseable {
             RpcDispatcher dispatcher = new RpcDispatcher(List.of(new Nfs4Program(processor)), workers, 256);
             b.listener = b.closeLater(new NfsServer(config.listen(), dispatcher,
                     new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(), 120)));
+
+            NfsServer nfsListener = b.listener;
+            ServerMetrics.bindNfsState(b.metrics, state, nfsListener::openConnections);
+            ServerMetrics.bindCaches(b.metrics, fs.caches());
+            ServerMetrics.bindStore(b.metrics, index, b.watcher, fs::fsStats);
+            ServerMetrics.bindUsage(b.metrics, usage);
 
             ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(daemonThreads("housekeeping"));
             b.closeLater(housekeeping::shutdownNow);

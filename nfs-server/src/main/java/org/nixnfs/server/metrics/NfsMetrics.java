@@ -12,19 +12,24 @@ import org.nixnfs.server.rpc.RpcCall;
 
 /**
  * Per-operation NFS metrics: {@code nixnfs_nfs_operations_seconds} (a histogram, by operation)
- * and {@code nixnfs_nfs_operation_errors_total} (by operation and NFS status). Meters are looked
- * up once per (operation, status) and cached, so recording costs a map lookup and an add.
+ * and {@code nixnfs_nfs_operation_errors_total} (by operation and NFS status), file bytes read
+ * ({@code nixnfs_nfs_read_bytes_total}) and replayed COMPOUNDs ({@code nixnfs_nfs_replays_total}).
+ * Meters are looked up once per (operation, status) and cached, so recording costs a map lookup
+ * and an add.
  */
 public final class NfsMetrics implements CompoundObserver {
     private final MeterRegistry registry;
     private final ConcurrentHashMap<Integer, Timer> timers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Counter> errors = new ConcurrentHashMap<>();
     private final Counter replays;
+    private final Counter bytesRead;
 
     public NfsMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.replays = Counter.builder("nixnfs.nfs.replays").description("COMPOUNDs answered from a session replay cache")
                 .register(registry);
+        this.bytesRead = Counter.builder("nixnfs.nfs.read").baseUnit("bytes")
+                .description("File bytes returned by READ").register(registry);
     }
 
     @Override
@@ -48,5 +53,10 @@ public final class NfsMetrics implements CompoundObserver {
     @Override
     public void replayed(RpcCall call) {
         replays.increment();
+    }
+
+    @Override
+    public void bytesRead(long n) {
+        bytesRead.increment(n);
     }
 }
