@@ -60,10 +60,13 @@ public final class AdminApi {
     }
 
     public HttpResult handle(String method, String uri, byte[] body) {
-        URI u = URI.create(uri);
-        String path = u.getPath();
-        Map<String, String> q = query(u.getRawQuery());
         try {
+            URI u = URI.create(uri);
+            String path = u.getPath();
+            if (path == null || !path.startsWith("/")) {
+                return HttpResult.text(400, "bad request: not an absolute path: " + uri);
+            }
+            Map<String, String> q = query(u.getRawQuery());
             switch (path) {
                 case "/healthz":
                     return get(method, () -> HttpResult.text(200, "ok"));
@@ -79,7 +82,7 @@ public final class AdminApi {
                     return get(method, () -> toJson(200, planJson(gcFor(q).plan())));
                 case "/api/v1/gc/run":
                     if (!method.equals("POST")) {
-                        return methodNotAllowed();
+                        return methodNotAllowed("POST");
                     }
                     return toJson(200, runJson(gcFor(q).collect()));
                 case "/api/v1/gc/last":
@@ -106,11 +109,11 @@ public final class AdminApi {
     }
 
     private static HttpResult get(String method, Action a) throws IOException {
-        return method.equals("GET") || method.equals("HEAD") ? a.run() : methodNotAllowed();
+        return method.equals("GET") || method.equals("HEAD") ? a.run() : methodNotAllowed("GET, HEAD");
     }
 
-    private static HttpResult methodNotAllowed() {
-        return HttpResult.text(405, "method not allowed");
+    private static HttpResult methodNotAllowed(String allow) {
+        return HttpResult.text(405, "method not allowed (allowed: " + allow + ")").withAllow(allow);
     }
 
     private HttpResult usage(Map<String, String> q) {
@@ -120,12 +123,39 @@ public final class AdminApi {
             case "size" -> UsageReport.Sort.SIZE;
             default -> throw new IllegalArgumentException("sort must be last-access or size");
         };
-        int limit = Integer.parseInt(q.getOrDefault("limit", "0"));
+        int limit = intParameter(q, "limit", 0);
         return toJson(200, Map.of("paths", UsageReport.build(index.get(), usage.get(), s, limit)));
     }
 
-    /** The GC service, judging by the policy and time the query asks for, if any. */
+    private static int intParameter(Map<String, String> q, String name, int dflt) {
+        String v = q.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < 0) {
+                throw new IllegalArgumentException(name + " must not be negative: " + v);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number: " + v);
+        }
+    }
+
+    /**
+     * The GC service, judging by the policy and time the query asks for, if any; the server's own
+     * (its clock, its last run) when the query asks for nothing else.
+     */
     private GcService gcFor(Map<String, String> q) {
+        for (String k : q.keySet()) {
+            if (!k.equals("keepUnused") && !k.equals("grace") && !k.equals("now")) {
+                throw new IllegalArgumentException("unknown parameter " + k + " (keepUnused, grace, now)");
+            }
+        }
+        if (q.isEmpty()) {
+            return gc;
+        }
         GcPolicy p = gc.policy();
         if (q.containsKey("keepUnused")) {
             p = p.withKeepUnused(Duration.parse(q.get("keepUnused")));
@@ -148,7 +178,7 @@ public final class AdminApi {
             case "POST", "PUT" -> HttpResult.text(gc.pins().pin(p.get()) ? 201 : 200, "pinned /nix/store/" + base);
             case "DELETE" -> gc.pins().unpin(p.get()) ? HttpResult.text(200, "unpinned /nix/store/" + base)
                     : HttpResult.text(404, "not pinned: /nix/store/" + base);
-            default -> methodNotAllowed();
+            default -> methodNotAllowed("POST, PUT, DELETE");
         };
     }
 

@@ -21,40 +21,54 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP admin listener: metrics, health, and the JSON API the CLI uses. It has its own event
- * loop and runs requests on its own single thread, so nothing here can slow NFS serving down.
- * Bodies over 64 KiB are refused (413) before they are buffered.
+ * loop and runs requests on its own threads (one for GC, which may take minutes, one for the
+ * rest, so that scrapes and health checks never wait for a GC run), so nothing here can slow NFS
+ * serving down. Bodies over 64 KiB are refused (413) before they are buffered, undecodable
+ * requests are 400, and a connection that sits idle or half-sent for the idle timeout is closed
+ * (one waiting for its answer is not).
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
-    private static final int MAX_BODY = 64 * 1024;
+    public static final int MAX_BODY = 64 * 1024;
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
     private final EventLoopGroup group;
     private final ExecutorService api;
+    private final ExecutorService gcApi;
     private final Channel channel;
 
     public AdminServer(InetSocketAddress listen, AdminApi handler) throws InterruptedException {
+        this(listen, handler, DEFAULT_IDLE_TIMEOUT);
+    }
+
+    /** @param idleTimeout how long a connection may sit idle, or half-way through a request, before it is closed */
+    public AdminServer(InetSocketAddress listen, AdminApi handler, Duration idleTimeout) throws InterruptedException {
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        api = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "admin-api");
-            t.setDaemon(true);
-            return t;
-        });
+        api = Executors.newSingleThreadExecutor(daemon("admin-api"));
+        gcApi = Executors.newSingleThreadExecutor(daemon("admin-gc"));
+        long idleMillis = idleTimeout.toMillis();
         ServerBootstrap b = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
+                        ch.pipeline().addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS),
+                                new HttpServerCodec(), new HttpServerKeepAliveHandler(),
                                 new HttpObjectAggregator(MAX_BODY), new Handler(handler));
                     }
                 });
@@ -70,8 +84,18 @@ public final class AdminServer implements AutoCloseable {
         return (InetSocketAddress) channel.localAddress();
     }
 
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final AdminApi handler;
+        /** A request of this connection is being answered (only touched on the event loop). */
+        private boolean answering;
 
         Handler(AdminApi handler) {
             this.handler = handler;
@@ -79,13 +103,21 @@ public final class AdminServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            if (req.decoderResult().isFailure()) {
+                Throwable cause = req.decoderResult().cause();
+                int status = cause instanceof TooLongFrameException ? 431 : 400;
+                send(ctx, HttpResult.text(status, "bad request: " + cause.getMessage()), false);
+                return;
+            }
             String method = req.method().name();
             String uri = req.uri();
             byte[] body = new byte[req.content().readableBytes()];
             req.content().readBytes(body);
             boolean keepAlive = HttpUtil.isKeepAlive(req);
+            ExecutorService executor = uri.startsWith("/api/v1/gc/") ? gcApi : api;
+            answering = true;
             try {
-                api.execute(() -> {
+                executor.execute(() -> {
                     HttpResult r;
                     try {
                         r = handler.handle(method, uri, body);
@@ -93,11 +125,26 @@ public final class AdminServer implements AutoCloseable {
                         log.error("admin {} {} failed", method, uri, e);
                         r = HttpResult.text(500, "internal error: " + e);
                     }
-                    send(ctx, r, keepAlive);
+                    HttpResult result = r;
+                    ctx.executor().execute(() -> {
+                        answering = false;
+                        send(ctx, result, keepAlive);
+                    });
                 });
             } catch (RejectedExecutionException e) {
+                answering = false;
                 send(ctx, HttpResult.text(503, "shutting down"), false);
             }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof IdleStateEvent && !answering) {
+                log.debug("closing idle admin connection from {}", ctx.channel().remoteAddress());
+                ctx.close();
+                return;
+            }
+            super.userEventTriggered(ctx, evt);
         }
 
         @Override
@@ -111,6 +158,9 @@ public final class AdminServer implements AutoCloseable {
         FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
                 Unpooled.wrappedBuffer(r.body()));
         resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+        if (r.allow() != null) {
+            resp.headers().set(HttpHeaderNames.ALLOW, r.allow());
+        }
         HttpUtil.setContentLength(resp, r.body().length);
         HttpUtil.setKeepAlive(resp, keepAlive);
         var f = ctx.writeAndFlush(resp);
@@ -125,6 +175,7 @@ public final class AdminServer implements AutoCloseable {
             channel.close().syncUninterruptibly();
         }
         api.shutdownNow();
+        gcApi.shutdownNow();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

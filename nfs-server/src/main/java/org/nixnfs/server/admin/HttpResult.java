@@ -1,9 +1,17 @@
 package org.nixnfs.server.admin;
 
-/** An admin endpoint's answer. */
-public record HttpResult(int status, String contentType, byte[] body) {
+/**
+ * An admin endpoint's answer.
+ *
+ * @param allow for 405 answers, the methods the resource allows (the {@code Allow} header); else null
+ */
+public record HttpResult(int status, String contentType, byte[] body, String allow) {
     public static final String JSON = "application/json";
     public static final String TEXT = "text/plain; charset=utf-8";
+
+    public HttpResult(int status, String contentType, byte[] body) {
+        this(status, contentType, body, null);
+    }
 
     public static HttpResult text(int status, String s) {
         return new HttpResult(status, TEXT, (s + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -11,5 +19,9 @@ public record HttpResult(int status, String contentType, byte[] body) {
 
     public static HttpResult json(int status, byte[] body) {
         return new HttpResult(status, JSON, body);
+    }
+
+    public HttpResult withAllow(String methods) {
+        return new HttpResult(status, contentType, body, methods);
     }
 }
