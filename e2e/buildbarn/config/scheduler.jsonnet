@@ -37,6 +37,7 @@ local allow = { allow: {} };
   predeclaredPlatformQueues: [{
     instanceNamePrefix: '',
     platform: { properties: [{ name: 'OSFamily', value: 'linux' }] },
+    sizeClasses: [0],
   }],
   platformQueueWithNoWorkersTimeout: '900s',
 }
