@@ -43,14 +43,14 @@ public final class GcMetrics implements GcService.Listener {
                 .register(r);
         Gauge.builder("nixnfs.gc.last.success.timestamp", lastSuccessMillis, v -> v.get() / 1000.0)
                 .baseUnit("seconds").description("When a GC run last completed (Unix time; 0: none since start)")
-                .register(r);
+                .strongReference(true).register(r);
         Gauge.builder("nixnfs.gc.last.run.failed", lastRunFailed, AtomicInteger::get)
-                .description("1 if the last GC run failed as a whole, else 0").register(r);
+                .description("1 if the last GC run failed as a whole, else 0").strongReference(true).register(r);
         Gauge.builder("nixnfs.gc.low.watermark.ratio", policy, p -> p.lowWatermarkPercent() / 100)
                 .description("Scheduled GC starts when available space falls below this share of the filesystem")
-                .register(r);
+                .strongReference(true).register(r);
         Gauge.builder("nixnfs.gc.high.watermark.ratio", policy, p -> p.highWatermarkPercent() / 100)
-                .description("... and frees until this share is available again").register(r);
+                .description("... and frees until this share is available again").strongReference(true).register(r);
     }
 
     @Override

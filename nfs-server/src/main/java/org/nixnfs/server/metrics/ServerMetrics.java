@@ -24,7 +24,8 @@ import org.nixnfs.store.usage.UsageTracker;
 /**
  * The server's gauges and counters beside the per-operation ones ({@link NfsMetrics}) and GC's
  * ({@link GcMetrics}). Everything here is read when Prometheus scrapes, from state the server
- * keeps anyway: nothing is added to the request path. Names follow Prometheus conventions
+ * keeps anyway: nothing is added to the request path. Gauges hold their sources strongly (they
+ * are often method references nothing else keeps). Names follow Prometheus conventions
  * (Micrometer appends the unit and {@code _total}); see README, "Operating nixnfs".
  */
 public final class ServerMetrics {
@@ -34,13 +35,13 @@ public final class ServerMetrics {
     /** NFSv4 state: {@code nixnfs_nfs_clients}, {@code _sessions}, {@code _open_files}, {@code _connections}. */
     public static void bindNfsState(MeterRegistry r, StateManager state, IntSupplier connections) {
         Gauge.builder("nixnfs.nfs.clients", state, StateManager::clientCount)
-                .description("Confirmed NFSv4 clients holding a lease").register(r);
+                .description("Confirmed NFSv4 clients holding a lease").strongReference(true).register(r);
         Gauge.builder("nixnfs.nfs.sessions", state, StateManager::sessionCount)
-                .description("NFSv4.1+ sessions").register(r);
+                .description("NFSv4.1+ sessions").strongReference(true).register(r);
         Gauge.builder("nixnfs.nfs.open.files", state, StateManager::openCount)
-                .description("Files open on clients (NFSv4 open states)").register(r);
+                .description("Files open on clients (NFSv4 open states)").strongReference(true).register(r);
         Gauge.builder("nixnfs.nfs.connections", connections, IntSupplier::getAsInt)
-                .description("Open TCP connections to the NFS listener").register(r);
+                .description("Open TCP connections to the NFS listener").strongReference(true).register(r);
     }
 
     /**
@@ -59,17 +60,17 @@ public final class ServerMetrics {
      */
     public static void bindStore(MeterRegistry r, StoreIndexHolder index, IndexWatcher watcher, Supplier<FsStats> fs) {
         Gauge.builder("nixnfs.index.paths", index, i -> i.current().size())
-                .description("Valid store paths exported").register(r);
+                .description("Valid store paths exported").strongReference(true).register(r);
         Gauge.builder("nixnfs.index.nar.size", index, i -> i.current().totalNarSize()).baseUnit("bytes")
-                .description("Sum of the NAR sizes of the exported store paths").register(r);
+                .description("Sum of the NAR sizes of the exported store paths").strongReference(true).register(r);
 
         Gauge.builder("nixnfs.store.filesystem.size", fs, f -> f.get().total()).baseUnit("bytes")
-                .description("Size of the filesystem holding the store").register(r);
+                .description("Size of the filesystem holding the store").strongReference(true).register(r);
         Gauge.builder("nixnfs.store.filesystem.free", fs, f -> f.get().free()).baseUnit("bytes")
-                .description("Free space on the filesystem holding the store (root's reserve included)").register(r);
+                .description("Free space on the filesystem holding the store (root's reserve included)").strongReference(true).register(r);
         Gauge.builder("nixnfs.store.filesystem.available", fs, f -> f.get().available()).baseUnit("bytes")
                 .description("Space available to unprivileged users on the filesystem holding the store "
-                        + "(what the GC watermarks compare against)").register(r);
+                        + "(what the GC watermarks compare against)").strongReference(true).register(r);
 
         FunctionCounter.builder("nixnfs.index.refreshes", watcher, w -> w.status().refreshes())
                 .description("Successful reads of the Nix database (changed or not)").register(r);
@@ -80,10 +81,10 @@ public final class ServerMetrics {
         TimeGauge.builder("nixnfs.index.staleness", watcher, TimeUnit.MILLISECONDS,
                         w -> w.status().staleness(Instant.now()).toMillis())
                 .description("Refresh lag: how long the served index may have been behind the database "
-                        + "(0 while reads succeed, else time since the first failure of the streak)").register(r);
+                        + "(0 while reads succeed, else time since the first failure of the streak)").strongReference(true).register(r);
         TimeGauge.builder("nixnfs.index.last.refresh.duration", watcher, TimeUnit.NANOSECONDS,
                         w -> w.status().lastRefreshDuration().toNanos())
-                .description("How long the last successful read of the database took").register(r);
+                .description("How long the last successful read of the database took").strongReference(true).register(r);
         Gauge.builder("nixnfs.index.last.success.timestamp", watcher,
                         w -> w.status().lastSuccess().toEpochMilli() / 1000.0).baseUnit("seconds")
                 .description("When the database was last read successfully (Unix time); reads happen on change "
@@ -91,9 +92,9 @@ public final class ServerMetrics {
         TimeGauge.builder("nixnfs.index.last.visibility.lag", watcher, TimeUnit.NANOSECONDS,
                         w -> w.status().lastVisibilityLag().map(Duration::toNanos).orElse(0L))
                 .description("For the last index change: from the database commit (file time) to the new "
-                        + "index being served").register(r);
+                        + "index being served").strongReference(true).register(r);
         Gauge.builder("nixnfs.index.file.watch.active", watcher, w -> w.status().fileWatchActive() ? 1 : 0)
-                .description("1 when database changes are noticed through inotify, 0 when only by polling").register(r);
+                .description("1 when database changes are noticed through inotify, 0 when only by polling").strongReference(true).register(r);
 
         Timer visibility = Timer.builder("nixnfs.index.visibility.lag")
                 .description("From a change to the Nix database (a registration or deletion commit) to the "
@@ -111,9 +112,9 @@ public final class ServerMetrics {
     /** Usage tracking: {@code nixnfs_usage_tracked_paths}, {@code nixnfs_usage_flush_failing}. */
     public static void bindUsage(MeterRegistry r, UsageTracker usage) {
         Gauge.builder("nixnfs.usage.tracked.paths", usage, UsageTracker::trackedPaths)
-                .description("Store paths with a recorded access").register(r);
+                .description("Store paths with a recorded access").strongReference(true).register(r);
         Gauge.builder("nixnfs.usage.flush.failing", usage, u -> u.lastFlushError().isPresent() ? 1 : 0)
                 .description("1 while saving access times to the state directory fails (they are kept in memory "
-                        + "and retried every 5 s), else 0").register(r);
+                        + "and retried every 5 s), else 0").strongReference(true).register(r);
     }
 }
