@@ -16,7 +16,8 @@ import org.nixnfs.store.StorePath;
  *   magic 'N' 'X' | version | kind | export tag (4) | kind-specific
  *     PSEUDO:       depth (1)
  *     EXPORT_ROOT:  -
- *     STORE_OBJECT: store path hash part (32 ASCII) | object id (16) = SHA-256(hash "/" relPath)[0..16)
+ *     STORE_OBJECT: store path hash part (32 ASCII) | object id (16): zeros for the store path itself,
+ *                   else SHA-256(hash "/" relPath)[0..16)
  * </pre>
  *
  * so the same file gets the same handle after a restart and on any replica exporting the same
@@ -59,20 +60,45 @@ public final class FileHandles {
     }
 
     public FileHandle storeObject(String hashPart, String relPath) {
+        return storeObject(hashPart, objectId(hashPart, relPath));
+    }
+
+    public FileHandle storeObject(String hashPart, byte[] objectId) {
         ByteBuffer b = header(Node.Kind.STORE_OBJECT, StorePath.HASH_LENGTH + OBJECT_ID_LENGTH);
         b.put(hashPart.getBytes(StandardCharsets.US_ASCII));
-        b.put(objectId(hashPart, relPath));
+        b.put(objectId);
         return new FileHandle(b.array());
     }
 
+    /** The id of a store path's own top directory or file: no digest needed on the hottest lookups. */
+    private static final byte[] ROOT_OBJECT_ID = new byte[OBJECT_ID_LENGTH];
+
     /** The stable 16-byte id of {@code relPath} inside the store path {@code hashPart}. */
     public static byte[] objectId(String hashPart, String relPath) {
-        return Arrays.copyOf(sha256(hashPart + "/" + relPath), OBJECT_ID_LENGTH);
+        return relPath.isEmpty() ? ROOT_OBJECT_ID.clone()
+                : Arrays.copyOf(sha256(hashPart + "/" + relPath), OBJECT_ID_LENGTH);
     }
 
-    /** A stable, well-spread 64-bit file id for a store object, kept clear of the small pseudo ids. */
-    public static long fileId(byte[] objectId) {
-        return (ByteBuffer.wrap(objectId).getLong() & 0x3fffffffffffffffL) | 0x4000000000000000L;
+    public static boolean isRoot(byte[] objectId) {
+        return Arrays.equals(objectId, ROOT_OBJECT_ID);
+    }
+
+    /**
+     * A stable, well-spread 64-bit file id for a store object, kept clear of the small pseudo ids:
+     * from the object id, or for a store path itself from its hash part, which is random already.
+     */
+    public static long fileId(String hashPart, byte[] objectId) {
+        long bits;
+        if (isRoot(objectId)) {
+            bits = 0;
+            for (int i = 0; i < 12; i++) {
+                bits = (bits << 5) | StorePath.BASE32_ALPHABET.indexOf(hashPart.charAt(i));
+            }
+            bits = (bits << 2) | 1; // never equal to a digest-based id of the same bits by chance
+        } else {
+            bits = ByteBuffer.wrap(objectId).getLong();
+        }
+        return (bits & 0x3fffffffffffffffL) | 0x4000000000000000L;
     }
 
     public Target parse(byte[] fh) throws NfsException {

@@ -166,7 +166,7 @@ public final class StoreExportFileSystem implements ExportFileSystem {
         if (cached != null && cached.registrationTime() == vp.registrationTime()) {
             return cached;
         }
-        Optional<String> rel = Arrays.equals(so.objectId(), FileHandles.objectId(so.hashPart(), ""))
+        Optional<String> rel = FileHandles.isRoot(so.objectId())
                 ? Optional.of("") : objectIds.relativePath(vp, so.objectId());
         if (rel.isEmpty()) {
             throw new NfsException(NfsStatus.NFS4ERR_STALE, "no such object in " + vp.path());
@@ -189,13 +189,14 @@ public final class StoreExportFileSystem implements ExportFileSystem {
 
     private Node load(ValidPath vp, String relPath) throws NfsException, NoSuchFileException {
         String hash = vp.path().hashPart();
-        FileHandle fh = handles.storeObject(hash, relPath);
+        byte[] objectId = FileHandles.objectId(hash, relPath);
+        FileHandle fh = handles.storeObject(hash, objectId);
         Path disk = storeDir.resolve(vp.path().baseName());
         if (!relPath.isEmpty()) {
             disk = disk.resolve(relPath);
         }
         try {
-            Attributes a = DiskAttributes.read(disk, FileHandles.fileId(FileHandles.objectId(hash, relPath)));
+            Attributes a = DiskAttributes.read(disk, FileHandles.fileId(hash, objectId));
             Node n = new Node(fh, Node.Kind.STORE_OBJECT, 0, hash, relPath, disk, a, vp.registrationTime());
             nodes.put(fh, n);
             return n;

@@ -43,8 +43,10 @@ class FileHandlesTest {
 
     @Test
     void fileIdsAvoidThePseudoRange() {
-        long id = FileHandles.fileId(FileHandles.objectId(HASH, "x"));
-        assertTrue(id > 1000);
+        assertTrue(FileHandles.fileId(HASH, FileHandles.objectId(HASH, "x")) > 1000);
+        assertTrue(FileHandles.fileId(HASH, FileHandles.objectId(HASH, "")) > 1000);
+        assertNotEquals(FileHandles.fileId(HASH, FileHandles.objectId(HASH, "")),
+                FileHandles.fileId("0" + HASH.substring(1), FileHandles.objectId("0" + HASH.substring(1), "")));
     }
 
     interface Call {
