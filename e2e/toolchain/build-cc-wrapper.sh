@@ -31,6 +31,7 @@ for t in ar as ld ld.bfd nm objcopy objdump ranlib readelf size strip; do
   ln -s "$binutils/bin/$t" "$out/bin/$t"
 done
 # What nixpkgs_cc_configure asks the compiler: its include directories, for
-# cxx_builtin_include_directories.
+# cxx_builtin_include_directories; and a shell from the store (Bazel's --shell_executable).
 printf '%s\n' "$gcc/lib/gcc/$MA/12/include" "$glibc/include" > "$out/nix-support/include-dirs"
+echo "$bash/bin/bash" > "$out/nix-support/shell"
 echo "$stamp" > "$out/nix-support/stamp"
