@@ -109,6 +109,10 @@ public final class AdminServer implements AutoCloseable {
                 send(ctx, HttpResult.text(status, "bad request: " + cause.getMessage()), false);
                 return;
             }
+            if (req.protocolVersion().majorVersion() != 1) {
+                send(ctx, HttpResult.text(505, "HTTP version not supported: " + req.protocolVersion()), false);
+                return;
+            }
             String method = req.method().name();
             String uri = req.uri();
             byte[] body = new byte[req.content().readableBytes()];

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.testing.Nfs4TestClient;
 import org.nixnfs.store.StorePath;
@@ -36,6 +37,11 @@ public final class ScrapeFixture implements AutoCloseable {
     }
 
     public static ScrapeFixture start() throws Exception {
+        return start(c -> c);
+    }
+
+    /** @param configure changes to the server's configuration (admin listener on a free loopback port) */
+    public static ScrapeFixture start(UnaryOperator<NixnfsServer.Config> configure) throws Exception {
         NixStoreFixture.assumeNix();
         Path dir = Files.createTempDirectory("nixnfs-scrape-store");
         NixStoreFixture nix = NixStoreFixture.create(dir);
@@ -44,7 +50,7 @@ public final class ScrapeFixture implements AutoCloseable {
         Path state = Files.createTempDirectory("nixnfs-scrape-state");
         NixnfsServer.Config c = NixnfsServer.Config.defaults(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0), state)
                 .withAdminListen(new InetSocketAddress("127.0.0.1", 0));
-        return new ScrapeFixture(nix, data, NixnfsServer.start(c));
+        return new ScrapeFixture(nix, data, NixnfsServer.start(configure.apply(c)));
     }
 
     /** Bytes of {@link #data}. */
