@@ -12,7 +12,8 @@ the repository rule; here e2e/run does those steps and hands over the result in 
     include=/nix/store/<hash>-glibc-2.36-debian/include
 
 The store paths need not exist on this machine: every action runs remotely, on executors
-that mount the Nix server's store at /nix/store.
+that mount the Nix server's store at /nix/store. (shell= is for --shell_executable, which
+e2e/run passes: genrules then run the store's bash on the executors.)
 """
 
 _BUILD = """\
@@ -20,7 +21,14 @@ load("@bazel_tools//tools/cpp:unix_cc_toolchain_config.bzl", "cc_toolchain_confi
 
 package(default_visibility = ["//visibility:public"])
 
-filegroup(name = "empty")
+# Bazel does not hash tools outside the workspace, and a CppCompile action's key leaves
+# out the compiler's path: after a switch to another cc-wrapper store path, compiles
+# would be skipped as up to date (links are redone). This file names the store paths
+# in use; as an input of every C/C++ action, it makes them rerun when the toolchain changes.
+filegroup(
+    name = "toolchain-identity",
+    srcs = ["toolchain-identity.txt"],
+)
 
 cc_toolchain_suite(
     name = "toolchain",
@@ -32,14 +40,14 @@ cc_toolchain_suite(
 
 cc_toolchain(
     name = "cc-compiler-k8",
-    all_files = ":empty",
-    ar_files = ":empty",
-    as_files = ":empty",
-    compiler_files = ":empty",
-    dwp_files = ":empty",
-    linker_files = ":empty",
-    objcopy_files = ":empty",
-    strip_files = ":empty",
+    all_files = ":toolchain-identity",
+    ar_files = ":toolchain-identity",
+    as_files = ":toolchain-identity",
+    compiler_files = ":toolchain-identity",
+    dwp_files = ":toolchain-identity",
+    linker_files = ":toolchain-identity",
+    objcopy_files = ":toolchain-identity",
+    strip_files = ":toolchain-identity",
     supports_param_files = 1,
     toolchain_config = ":cc-config-k8",
     toolchain_identifier = "nix-cc",
@@ -100,9 +108,6 @@ toolchain(
     toolchain = ":cc-compiler-k8",
     toolchain_type = "@bazel_tools//tools/cpp:toolchain_type",
 )
-
-# The store's bash, for --shell_executable (genrules run it on the executors).
-exports_files(["shell"])
 """
 
 def _nix_cc_configure_impl(rctx):
@@ -122,7 +127,7 @@ def _nix_cc_configure_impl(rctx):
 
     includes = values["include"]
     rctx.file("BUILD.bazel", _BUILD.format(w = w, includes = repr(includes)))
-    rctx.file("shell", values.get("shell", ""))
+    rctx.file("toolchain-identity.txt", rctx.read(rctx.attr.toolchain_file))
 
 nix_cc_configure = repository_rule(
     implementation = _nix_cc_configure_impl,
