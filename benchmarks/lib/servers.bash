@@ -1,0 +1,66 @@
+# Shared by benchmarks/run and benchmarks/vm-executor-bench (sourced, not run): builds what
+# the benchmarks need and starts nfs-ganesha and nixnfs on the same data set.
+#
+#   bench_build               sets $props (dataset.properties) and $dataset_root; rebuilds the
+#                             nixnfs and benchmarks jars when missing or older than the sources;
+#                             $NIXNFS_JAR, when set, is the nixnfs jar to run instead (an
+#                             experimental build, say), and is not rebuilt
+#   bench_start_servers OUT   copies the jars to OUT (other builds in this checkout may replace
+#                             them mid-run), starts ganesha on 127.0.0.1:$gport and nixnfs on
+#                             127.0.0.1:$nport (JVM options $NIXNFS_JAVA_OPTS), logs in OUT,
+#                             and stops both at exit (trap); sets $nixnfs_pid and $bjar_copy
+# Expects $root (the checkout), $here (benchmarks/), $gport and $nport.
+
+bench_build() {
+  "$root/scripts/install-deps" nix-bin nfs-ganesha nfs-ganesha-vfs
+  props=$("$here/dataset/build")
+  dataset_root=$(sed -n 's/^root=//p' "$props")
+  njar=${NIXNFS_JAR:-$root/nfs-server/target/nixnfs.jar}
+  bjar=$here/target/benchmarks.jar
+  if { [[ -z ${NIXNFS_JAR:-} ]] && _bench_stale "$njar"; } || _bench_stale "$bjar"; then
+    echo "${0##*/}: building nixnfs and the benchmarks (Maven)" >&2
+    (cd "$root" && ./mvnw -q -B -DskipTests install -pl nfs-server,benchmarks -am) >&2
+  fi
+}
+
+_bench_stale() {
+  [[ ! -f $1 ]] || [[ -n $(find "$root"/{store-index,gc,nfs-server,benchmarks} \
+    \( -path '*/src/main/*' -o -name pom.xml \) -newer "$1" -print -quit 2>/dev/null) ]]
+}
+
+_bench_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+_bench_cleanup() {
+  if [[ -n ${nixnfs_pid:-} ]]; then
+    kill -TERM "$nixnfs_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$nixnfs_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$nixnfs_pid" 2>/dev/null || true
+  fi
+  GANESHA_STATE_DIR=$_bench_out/ganesha "$here/ganesha/stop-ganesha" "$gport" 2>/dev/null || true
+  rm -f "$_bench_out/nixnfs.jar" "$_bench_out/benchmarks.jar"
+}
+
+bench_start_servers() {
+  _bench_out=$1
+  mkdir -p "$_bench_out"
+  cp "$njar" "$_bench_out/nixnfs.jar"
+  cp "$bjar" "$_bench_out/benchmarks.jar"
+  bjar_copy=$_bench_out/benchmarks.jar
+  nixnfs_pid=""
+  trap _bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+  GANESHA_STATE_DIR=$_bench_out/ganesha "$here/ganesha/start-ganesha" "$dataset_root/nix/store" "$gport" > /dev/null
+  if _bench_port_open "$nport"; then echo "${0##*/}: 127.0.0.1:$nport is in use (set NIXNFS_PORT)" >&2; exit 1; fi
+  # shellcheck disable=SC2086
+  java ${NIXNFS_JAVA_OPTS:-} -jar "$_bench_out/nixnfs.jar" serve --store-root "$dataset_root" \
+    --listen "127.0.0.1:$nport" --admin-listen none --state-dir "$_bench_out/nixnfs-state" \
+    > "$_bench_out/nixnfs.log" 2>&1 &
+  nixnfs_pid=$!
+  for _ in $(seq 120); do
+    _bench_port_open "$nport" && break
+    kill -0 "$nixnfs_pid" 2>/dev/null || { echo "${0##*/}: nixnfs exited:" >&2; tail -20 "$_bench_out/nixnfs.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  _bench_port_open "$nport" || { echo "${0##*/}: nixnfs is not listening after 60 s" >&2; exit 1; }
+  echo "${0##*/}: ganesha on 127.0.0.1:$gport, nixnfs (pid $nixnfs_pid) on 127.0.0.1:$nport, data set $dataset_root" >&2
+}
