@@ -1,6 +1,7 @@
 package org.nixnfs.server.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.http.HttpRequest;
@@ -17,9 +18,15 @@ import org.nixnfs.server.metrics.ScrapeFixture;
 class AdminGcIsolationTest {
     @Test
     void scrapesHealthChecksAndNfsGoOnDuringASlowGcRun() throws Exception {
-        Path slowNixStore = Files.createTempFile("slow-nix-store", ".sh",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Files.writeString(slowNixStore, "#!/bin/sh\nsleep 4\nexec nix-store \"$@\"\n");
+        Path dir = Files.createTempDirectory("slow-nix-store");
+        Path started = dir.resolve("started");
+        Path release = dir.resolve("release");
+        Path slowNixStore = dir.resolve("nix-store");
+        // nix-store that holds the GC run until the test releases it (60 s at most).
+        Files.writeString(slowNixStore, "#!/bin/sh\ntouch '" + started + "'\n"
+                + "i=0; while [ ! -e '" + release + "' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n"
+                + "exec nix-store \"$@\"\n");
+        Files.setPosixFilePermissions(slowNixStore, PosixFilePermissions.fromString("rwx------"));
         try (ScrapeFixture f = ScrapeFixture.start(c -> new NixnfsServer.Config(c.storeRoot(), c.exportPath(),
                 c.listen(), c.adminListen(), c.stateDir(), c.leaseSeconds(), c.workerThreads(), c.ioThreads(), c.cache(),
                 c.maxConnections(), c.gcPolicy(), c.gcInterval(), slowNixStore.toString()))) {
@@ -30,14 +37,19 @@ class AdminGcIsolationTest {
                     throw new RuntimeException(e);
                 }
             });
-            Thread.sleep(500); // the run is now waiting for nix-store --gc --print-roots
-            long start = System.nanoTime();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!Files.exists(started)) {
+                assertTrue(System.nanoTime() < deadline, "the GC run never called nix-store");
+                Thread.sleep(20);
+            }
+            // The run is now blocked in nix-store --gc --print-roots: everything else must still answer.
             assertEquals(200, f.get("/healthz").statusCode());
             assertEquals(200, f.get("/readyz").statusCode());
             assertTrue(f.scrape().containsKey("nixnfs_gc_runs_total"));
+            assertEquals(200, f.get("/api/v1/usage").statusCode());
             assertEquals(4 * f.dataSize(), f.traffic());
-            assertTrue(System.nanoTime() - start < 3_000_000_000L, "admin and NFS answered only after the GC run");
-            assertTrue(!run.isDone(), "the GC run should still be going");
+            assertFalse(run.isDone(), "the GC run must still be blocked: the answers above did not wait for it");
+            Files.createFile(release);
 
             HttpResponse<String> r = run.get();
             assertEquals(200, r.statusCode(), r.body());
@@ -45,6 +57,9 @@ class AdminGcIsolationTest {
             assertEquals(200, f.get("/api/v1/gc/last").statusCode(), "a run through the API is the server's last run");
         } finally {
             Files.deleteIfExists(slowNixStore);
+            Files.deleteIfExists(started);
+            Files.deleteIfExists(release);
+            Files.deleteIfExists(dir);
         }
     }
 }
