@@ -27,6 +27,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -94,8 +95,10 @@ public final class AdminServer implements AutoCloseable {
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final AdminApi handler;
-        /** A request of this connection is being answered (only touched on the event loop). */
-        private boolean answering;
+        /** Requests of this connection not answered yet (only touched on the event loop). */
+        private int pending;
+        /** The last answer queued: answers go out in request order (HTTP/1.1 pipelining). */
+        private CompletableFuture<Void> lastSent = CompletableFuture.completedFuture(null);
 
         Handler(AdminApi handler) {
             this.handler = handler;
@@ -106,11 +109,13 @@ public final class AdminServer implements AutoCloseable {
             if (req.decoderResult().isFailure()) {
                 Throwable cause = req.decoderResult().cause();
                 int status = cause instanceof TooLongFrameException ? 431 : 400;
-                send(ctx, HttpResult.text(status, "bad request: " + cause.getMessage()), false);
+                answer(ctx, CompletableFuture.completedFuture(HttpResult.text(status, "bad request: " + cause.getMessage())),
+                        false);
                 return;
             }
             if (req.protocolVersion().majorVersion() != 1) {
-                send(ctx, HttpResult.text(505, "HTTP version not supported: " + req.protocolVersion()), false);
+                answer(ctx, CompletableFuture.completedFuture(
+                        HttpResult.text(505, "HTTP version not supported: " + req.protocolVersion())), false);
                 return;
             }
             String method = req.method().name();
@@ -119,31 +124,34 @@ public final class AdminServer implements AutoCloseable {
             req.content().readBytes(body);
             boolean keepAlive = HttpUtil.isKeepAlive(req);
             ExecutorService executor = uri.startsWith("/api/v1/gc/") ? gcApi : api;
-            answering = true;
+            CompletableFuture<HttpResult> result;
             try {
-                executor.execute(() -> {
-                    HttpResult r;
+                result = CompletableFuture.supplyAsync(() -> {
                     try {
-                        r = handler.handle(method, uri, body);
+                        return handler.handle(method, uri, body);
                     } catch (RuntimeException e) {
                         log.error("admin {} {} failed", method, uri, e);
-                        r = HttpResult.text(500, "internal error: " + e);
+                        return HttpResult.text(500, "internal error: " + e);
                     }
-                    HttpResult result = r;
-                    ctx.executor().execute(() -> {
-                        answering = false;
-                        send(ctx, result, keepAlive);
-                    });
-                });
+                }, executor);
             } catch (RejectedExecutionException e) {
-                answering = false;
-                send(ctx, HttpResult.text(503, "shutting down"), false);
+                result = CompletableFuture.completedFuture(HttpResult.text(503, "shutting down"));
+                keepAlive = false;
             }
+            answer(ctx, result, keepAlive);
+        }
+
+        private void answer(ChannelHandlerContext ctx, CompletableFuture<HttpResult> result, boolean keepAlive) {
+            pending++;
+            lastSent = lastSent.thenCombine(result, (previous, r) -> r).thenAcceptAsync(r -> {
+                pending--;
+                send(ctx, r, keepAlive);
+            }, ctx.executor());
         }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof IdleStateEvent && !answering) {
+            if (evt instanceof IdleStateEvent && pending == 0) {
                 log.debug("closing idle admin connection from {}", ctx.channel().remoteAddress());
                 ctx.close();
                 return;

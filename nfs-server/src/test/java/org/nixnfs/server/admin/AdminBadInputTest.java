@@ -155,6 +155,18 @@ class AdminBadInputTest {
     }
 
     @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        // The GC plan (its own thread, and it runs nix-store) is slower than /healthz behind it.
+        String all = raw("GET /api/v1/gc/plan HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        int plan = all.indexOf("evaluatedAt");
+        int ok = all.indexOf("\r\n\r\nok\n");
+        int nope = all.indexOf("no such endpoint");
+        assertTrue(plan > 0 && ok > plan && nope > ok, all);
+    }
+
+    @Test
     void hangingAdminClientsDoNotBlockNfsOrOtherAdminClients() throws Exception {
         List<Socket> hanging = new ArrayList<>();
         try {
