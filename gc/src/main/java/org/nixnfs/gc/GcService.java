@@ -46,19 +46,21 @@ public final class GcService {
     private final PinStore pins;
     private final Clock clock;
     private final Consumer<List<String>> forgetUsage;
-    private final Object runLock = new Object();
+    /** Shared with every copy {@link #with} makes: one run at a time, whatever policy it judges by. */
+    private final Object runLock;
     private final AtomicReference<GcRunResult> lastRun = new AtomicReference<>();
     private final AtomicReference<Exception> lastFailure = new AtomicReference<>();
     private final List<Listener> listeners;
 
     public GcService(GcPolicy policy, NixStoreCommand nix, Facts facts, PinStore pins, Clock clock,
                      Consumer<List<String>> forgetUsage) {
-        this(policy, nix, facts, pins, clock, forgetUsage, new CopyOnWriteArrayList<>());
+        this(policy, nix, facts, pins, clock, forgetUsage, new CopyOnWriteArrayList<>(), new Object());
     }
 
     private GcService(GcPolicy policy, NixStoreCommand nix, Facts facts, PinStore pins, Clock clock,
-                      Consumer<List<String>> forgetUsage, List<Listener> listeners) {
+                      Consumer<List<String>> forgetUsage, List<Listener> listeners, Object runLock) {
         this.listeners = listeners;
+        this.runLock = runLock;
         this.policy = policy;
         this.nix = nix;
         this.facts = facts;
@@ -73,7 +75,7 @@ public final class GcService {
 
     /** The same service judging by another policy or at another time (dry runs asking "what if"). */
     public GcService with(GcPolicy otherPolicy, Clock otherClock) {
-        return new GcService(otherPolicy, nix, facts, pins, otherClock, forgetUsage, listeners);
+        return new GcService(otherPolicy, nix, facts, pins, otherClock, forgetUsage, listeners, runLock);
     }
 
     /** Adds a listener to this service and every copy made by {@link #with}, before or after. */
