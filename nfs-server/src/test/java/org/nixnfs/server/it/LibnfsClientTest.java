@@ -37,9 +37,9 @@ class LibnfsClientTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws InterruptedException {
         if (server != null) {
-            server.close();
+            KernelClientTest.closeWithin(server, "the server");
         }
     }
 
