@@ -29,12 +29,29 @@ OPTS=${OPTS:-hard,proto=tcp,lookupcache=positive,acregmin=60,acregmax=3600,acdir
 M=/nix/store
 failed=0
 
-now_ms() { read -r up _ < /proc/uptime; echo $(( ${up%.*} * 1000 + 10 * ${up#*.} )); }
+now_ms() {  # /proc/uptime is in centiseconds ("123.45"); glue the digits: no octal "08"
+  read -r up _ < /proc/uptime; c=${up%.*}${up#*.}; while [ "${c#0}" != "$c" ] && [ ${#c} -gt 1 ]; do c=${c#0}; done
+  echo $((c * 10))
+}
 
 mkdir -p $M
+echo "_ 0 0 0" > /tmp/ms.none
 closure=$(cat /files/closure)
 read -r want_files want_bytes < /files/expect
 cc=$(cat /files/cc)
+
+# opstats NAME REP PHASE PREVIOUS: per-operation counts and times of PHASE as the client
+# saw them (from /proc/self/mountstats, minus the snapshot PREVIOUS taken after the phase
+# before), as "OPSTAT server= rep= phase= op= count= rtt_ms= exe_ms=" lines (total ms of
+# round trip time, and of execute time = queue + round trip); keeps the snapshot as
+# /tmp/ms.PHASE. Untimed: it runs between the phases.
+opstats() {
+  # (the "_" line keeps a snapshot from being empty, which would confuse NR == FNR)
+  { echo "_ 0 0 0"; awk -v m="$M" '$1 == "device" { mine = ($5 == m) }
+    mine && /^[[:space:]]*[A-Z_0-9]+:/ && NF >= 9 { sub(":", "", $1); print $1, $2, $8, $9 }' /proc/self/mountstats; } > /tmp/ms.$3
+  awk -v s="$1" -v r="$2" -v ph="$3" 'NR == FNR { c[$1] = $2; rtt[$1] = $3; exe[$1] = $4; next }
+    $2 - c[$1] > 0 { printf "OPSTAT server=%s rep=%s phase=%s op=%s count=%d rtt_ms=%d exe_ms=%d\n", s, r, ph, $1, $2 - c[$1], $3 - rtt[$1], $4 - exe[$1] }' "$4" /tmp/ms.$3
+}
 
 run_one() {  # NAME PORT REP
   sync; echo 3 > /proc/sys/vm/drop_caches
@@ -53,12 +70,14 @@ run_one() {  # NAME PORT REP
   done
   cc_out=$("$M/$cc" -c hello.c 2>&1) || { echo "FAIL: $1: run $cc: $cc_out"; failed=$((failed + 1)); }
   t1=$(now_ms)
+  opstats "$1" "$3" exec /tmp/ms.none
   # read: every regular file, whole (find -exec +, not xargs: busybox 1.35's xargs in the
   # guest garbled some of 2,786 long path names)
   for p in $closure; do
     find "$p" -type f -exec cat {} + > /dev/null || { echo "FAIL: $1: reading the files of $p"; failed=$((failed + 1)); }
   done
   t2=$(now_ms)
+  opstats "$1" "$3" read /tmp/ms.exec
   # ls: every store path of the closure, recursively, long format
   ls -lR $closure > /tmp/ls.out 2>&1 || { echo "FAIL: $1: ls -lR"; failed=$((failed + 1)); }
   t3=$(now_ms)
@@ -67,13 +86,7 @@ run_one() {  # NAME PORT REP
   for p in $closure; do
     for b in $(find "$p" -type f -exec stat -c %s {} +); do files=$((files + 1)) bytes=$((bytes + b)); done
   done
-  # (untimed) per-operation counts and times as the client saw them: ops, average RTT and
-  # average execute time (queue + RTT) in ms, from /proc/self/mountstats
-  awk -v s="$1" -v r="$3" -v m="$M" '
-    $1 == "device" { mine = ($5 == m) }
-    mine && /^[[:space:]]*[A-Z_]+:/ && NF >= 9 && $2 > 0 {
-      sub(":", "", $1); printf "OPSTAT server=%s rep=%s op=%s count=%d rtt_avg_ms=%.3f exe_avg_ms=%.3f\n", s, r, $1, $2, $8 / $2, $9 / $2
-    }' /proc/self/mountstats
+  opstats "$1" "$3" ls /tmp/ms.read
   cd /
   n=0; until umount $M 2>/dev/null || [ $n -ge 5 ]; do n=$((n + 1)); sleep 1; done
   if [ "$files" != "$want_files" ] || [ "$bytes" != "$want_bytes" ]; then
