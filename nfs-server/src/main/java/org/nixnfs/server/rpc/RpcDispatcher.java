@@ -63,6 +63,11 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
                     if (reply != null) {
                         ch.writeAndFlush(reply, ch.voidPromise());
                     }
+                } catch (Error e) {
+                    // The call gets no reply: close the connection so the client retransmits on a
+                    // new one instead of waiting for its own timeout.
+                    log.error("{}: closing the connection after a fatal error", ch.remoteAddress(), e);
+                    ch.close();
                 } finally {
                     record.release();
                     if (inFlight.decrementAndGet() < maxInFlightPerConnection / 2 && ch.isWritable()) {
