@@ -65,7 +65,7 @@ class VisibilityTest {
             CountDownLatch waiting = new CountDownLatch(1);
             ConcurrentHashMap<String, Long> seenAt = new ConcurrentHashMap<>();
             HostProcess guest = HostProcess.start("visibility", List.of(
-                    runGuest(),
+                    KernelClients.runGuest(),
                     "--timeout", "400", HostTools.guestDir().resolve("visibility-check.sh").toString(),
                     "PORT=" + server.address().getPort(), "OPTS=" + options, "NAME=" + fresh.baseName(),
                     "EXE=bin/hello", "LIMIT=" + LIMIT_SECONDS), HostTools.repoRoot(), java.util.Map.of(), line -> {
@@ -89,16 +89,6 @@ class VisibilityTest {
                 return new Lag(ms(seenAt.get("exec"), registering), ms(seenAt.get("listed"), registering));
             }
         }
-    }
-
-    /** run-guest beside the checkout (as CI has it), or where the workplace keeps it, or $RUN_GUEST. */
-    private static String runGuest() {
-        String env = System.getenv("RUN_GUEST");
-        if (env != null && !env.isEmpty()) {
-            return env;
-        }
-        Path beside = HostTools.repoRoot().resolve("../shared/tools/linux-nfs-client/run-guest").normalize();
-        return Files.isExecutable(beside) ? beside.toString() : "/work/shared/tools/linux-nfs-client/run-guest";
     }
 
     private static long ms(Long seen, long since) {

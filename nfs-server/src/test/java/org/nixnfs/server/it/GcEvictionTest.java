@@ -1,0 +1,113 @@
+package org.nixnfs.server.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nixnfs.gc.GcPlan;
+import org.nixnfs.gc.GcRunResult;
+import org.nixnfs.server.NixnfsServer;
+import org.nixnfs.server.it.guest.HostProcess;
+import org.nixnfs.server.it.guest.HostTools;
+import org.nixnfs.server.testing.MutableClock;
+import org.nixnfs.server.testing.Readme;
+import org.nixnfs.store.StorePath;
+import org.nixnfs.store.testing.NixStoreFixture;
+
+/**
+ * Executors see eviction cleanly: a Linux client (qemu guest) holds a store file open while GC
+ * runs with that path long unused; GC keeps it while it is open, the guest reads it to the end,
+ * and once the guest closes it the next run deletes it and the guest no longer sees it.
+ */
+@Tag("vm")
+@Tag("slow")
+class GcEvictionTest {
+    @Test
+    void anOpenFileIsNotEvictedUntilItIsClosed(@TempDir Path dir) throws Exception {
+        HostTools.requirePackages("qemu-system-x86", "busybox-static", "kmod", "cpio");
+        NixStoreFixture nix = NixStoreFixture.create(dir);
+        List<StorePath> built = nix.build("[ (" + NixStoreFixture.derivation("victim",
+                "/bin/mkdir -p $out/lib; /usr/bin/seq 1 300000 > $out/lib/data") + ") ("
+                + NixStoreFixture.derivation("bystander", "printf x > $out") + ") ]");
+        StorePath victim = built.get(0);
+        StorePath bystander = built.get(1);
+        byte[] data = Files.readAllBytes(nix.realPath(victim).resolve("lib/data"));
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+
+        MutableClock clock = new MutableClock(Instant.now());
+        NixnfsServer.Config config = NixnfsServer.Config.defaults(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0),
+                Files.createDirectories(dir.resolve("state")));
+        LinkedBlockingQueue<String> said = new LinkedBlockingQueue<>();
+        try (NixnfsServer server = NixnfsServer.start(config, clock);
+             ServerSocket signal = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            HostProcess guest = HostProcess.start("gc-open", List.of(KernelClients.runGuest(), "--timeout", "400",
+                    HostTools.guestDir().resolve("gc-open-check.sh").toString(), "PORT=" + server.address().getPort(),
+                    "OPTS=" + Readme.recommendedMountOptions() + ",vers=4.1", "VICTIM=" + victim.baseName(),
+                    "FILE=lib/data", "SHA=" + sha, "SIGNAL_PORT=" + signal.getLocalPort()),
+                    HostTools.repoRoot(), Map.of(), line -> {
+                        if (line.startsWith("gc-open: holding") || line.startsWith("gc-open: closed")) {
+                            said.add(line);
+                        }
+                    });
+            try (guest) {
+                assertEquals("gc-open: holding", said.poll(300, TimeUnit.SECONDS));
+                clock.advance(Duration.ofDays(60)); // everything is long unused now
+                GcRunResult first = server.gc().collect();
+                assertTrue(deleted(first).contains(bystander), "unused paths go");
+                assertFalse(deleted(first).contains(victim), "but not one a client has open");
+                assertTrue(Files.exists(nix.realPath(victim)));
+                tell(signal, "collected");
+
+                assertEquals("gc-open: closed", said.poll(120, TimeUnit.SECONDS));
+                clock.advance(Duration.ofDays(30)); // the CLOSE itself was a use
+                waitForClose(server, victim);
+                GcRunResult second = server.gc().collect();
+                assertTrue(deleted(second).contains(victim), "closed and unused: collected");
+                tell(signal, "collected");
+                int rc = guest.await(Duration.ofSeconds(120));
+                assertEquals(0, rc, guest.failureReport(rc));
+            }
+        }
+    }
+
+    private static List<StorePath> deleted(GcRunResult r) {
+        return r.deleted().stream().map(GcPlan.DeadPath::path).collect(Collectors.toList());
+    }
+
+    /** The client's CLOSE may trail its close(2) a little. */
+    private static void waitForClose(NixnfsServer server, StorePath p) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (server.state().openCount(p.hashPart()) > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(0, server.state().openCount(p.hashPart()), "the guest's CLOSE reached the server");
+    }
+
+    private static void tell(ServerSocket signal, String word) throws IOException {
+        signal.setSoTimeout(120_000);
+        try (Socket s = signal.accept(); OutputStream out = s.getOutputStream()) {
+            out.write((word + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}
