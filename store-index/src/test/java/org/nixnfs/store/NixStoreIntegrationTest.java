@@ -118,7 +118,8 @@ class NixStoreIntegrationTest {
             c = store.build(expr).get(0);
             long returned = System.nanoTime();
             StorePath built = c;
-            awaitTrue(() -> holder.current().contains(built), VISIBLE_WITHIN, "built path " + built + " visible");
+            // The holder swaps the index in before it tells listeners: wait for the listener's record.
+            awaitTrue(() -> seenAt.containsKey(built), VISIBLE_WITHIN, "built path " + built + " visible");
             latenciesNanos.add(Math.max(0, seenAt.get(built) - returned));
             lags.add(watcher.status().lastVisibilityLag().orElseThrow());
             assertEquals(List.of(a), holder.current().referencesOf(c));
@@ -127,7 +128,7 @@ class NixStoreIntegrationTest {
         // nix-store --add.
         StorePath added = store.addText("note.txt", "hello\n");
         long returned = System.nanoTime();
-        awaitTrue(() -> holder.current().contains(added), VISIBLE_WITHIN, "added path visible");
+        awaitTrue(() -> seenAt.containsKey(added), VISIBLE_WITHIN, "added path visible");
         latenciesNanos.add(Math.max(0, seenAt.get(added) - returned));
         lags.add(watcher.status().lastVisibilityLag().orElseThrow());
 
