@@ -21,7 +21,10 @@ final class ServerHarness {
     }
 
     static NixnfsServer start(Path storeRoot, int leaseSeconds, int port) throws Exception {
-        Path state = Files.createTempDirectory("nixnfs-state");
+        return start(storeRoot, leaseSeconds, port, Files.createTempDirectory("nixnfs-state"));
+    }
+
+    static NixnfsServer start(Path storeRoot, int leaseSeconds, int port, Path state) throws Exception {
         NixnfsServer.Config c = NixnfsServer.Config.defaults(storeRoot, new InetSocketAddress("127.0.0.1", port), state)
                 .withLeaseSeconds(leaseSeconds);
         return NixnfsServer.start(c);
