@@ -92,6 +92,9 @@ public final class GcRunner {
             NixStoreCommand.DeleteResult r = nix.delete(batch.stream().map(GcPlan.DeadPath::path).toList());
             if (r.ok()) {
                 deleted.addAll(batch);
+                log.info("deleted {} paths ({}): {}", batch.size(),
+                        GcRunResult.humanBytes(batch.stream().mapToLong(GcPlan.DeadPath::narSize).sum()),
+                        String.join(" ", batch.stream().map(d -> d.path().baseName()).toList()));
                 return;
             }
             log.warn("nix-store --delete of a batch of {} failed, retrying one by one: {}", batch.size(), lastLine(r.message()));
@@ -104,6 +107,7 @@ public final class GcRunner {
                 NixStoreCommand.DeleteResult r = nix.delete(List.of(d.path()));
                 if (r.ok()) {
                     deleted.add(d);
+                    log.info("deleted {} ({})", d.path(), GcRunResult.humanBytes(d.narSize()));
                 } else {
                     failures.add(d.path() + ": " + lastLine(r.message()));
                     log.warn("not deleted: {}: {}", d.path(), lastLine(r.message()));
