@@ -16,6 +16,8 @@
 #   SERVERS   "name:port name:port" (required), e.g. "nixnfs:20691 ganesha:20690"
 #   REPS      repetitions per server (default 3); the order of the servers alternates
 #             from one repetition to the next
+#   WARMUP    1 (default): first a repetition 0 per server, on servers that have not seen
+#             these files yet (server-side caches cold); reported, not in the medians
 #   VERS      NFS minor version to mount with (default 4.1)
 #   OPTS      more mount options (default: the executor options of the top-level README)
 # Files: /files/closure (store path basenames, one a line), /files/expect (expected
@@ -98,6 +100,7 @@ run_one() {  # NAME PORT REP
 }
 
 rep=1
+[ "${WARMUP:-1}" = 1 ] && rep=0
 while [ $rep -le "$REPS" ]; do
   if [ $((rep % 2)) -eq 1 ]; then order=$SERVERS; else order=$(echo "$SERVERS" | tr ' ' '\n' | sed '1!G;h;$!d'); fi
   for s in $order; do
