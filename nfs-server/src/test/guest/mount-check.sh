@@ -131,6 +131,15 @@ else
   skip "run an executable (no /files/exec)"
 fi
 
+# --- read locks on a store file: tools that lock what they read must not get EIO
+if [ -f /files/exec ] && [ -x /files/lockcheck ]; then
+  exe=$(cat /files/exec)
+  if out=$(timeout 60 /files/lockcheck "$MOUNTPOINT/$exe" 2>&1); then pass "read locks on $exe: $out"
+  else fail "read locks on $exe: $out"; fi
+else
+  skip "read locks (no /files/lockcheck)"
+fi
+
 # --- writes must fail with EROFS
 # On the ro mount the kernel refuses writes itself, without asking the server ...
 expect_erofs() {  # WHAT COMMAND...: the command must fail with "Read-only file system"

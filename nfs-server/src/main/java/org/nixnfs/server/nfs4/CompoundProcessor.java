@@ -83,6 +83,9 @@ public final class CompoundProcessor {
                     lastStatus = e.status();
                     out.reset(mark);
                     out.writeInt(resultOpcode).writeInt(lastStatus);
+                    if (e instanceof DetailedError d) {
+                        d.writeDetails(out);
+                    }
                     log.debug("{} {}: {} ({})", call.clientAddress(), OpCode.name(opcode), NfsStatus.name(lastStatus),
                             e.getMessage());
                 } catch (XdrException e) {

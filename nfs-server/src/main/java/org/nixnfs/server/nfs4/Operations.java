@@ -13,6 +13,9 @@ import org.nixnfs.server.nfs4.op.ExchangeId;
 import org.nixnfs.server.nfs4.op.FreeStateId;
 import org.nixnfs.server.nfs4.op.GetAttr;
 import org.nixnfs.server.nfs4.op.GetFh;
+import org.nixnfs.server.nfs4.op.Lock;
+import org.nixnfs.server.nfs4.op.LockT;
+import org.nixnfs.server.nfs4.op.LockU;
 import org.nixnfs.server.nfs4.op.Lookup;
 import org.nixnfs.server.nfs4.op.Lookupp;
 import org.nixnfs.server.nfs4.op.Open;
@@ -93,7 +96,10 @@ public final class Operations {
         }
         // Optional features we do not offer.
         Operation notSupported = new Unsupported(NfsStatus.NFS4ERR_NOTSUPP);
-        for (int op : new int[] {LOCK, LOCKT, LOCKU, DELEGPURGE, OPENATTR, GET_DIR_DELEGATION, WANT_DELEGATION,
+        ops[LOCK] = new Lock();
+        ops[LOCKT] = new LockT();
+        ops[LOCKU] = new LockU();
+        for (int op : new int[] {DELEGPURGE, OPENATTR, GET_DIR_DELEGATION, WANT_DELEGATION,
             GETDEVICEINFO, GETDEVICELIST, LAYOUTCOMMIT, LAYOUTGET, LAYOUTRETURN, LAYOUTERROR, LAYOUTSTATS, SET_SSV,
             COPY_NOTIFY, OFFLOAD_CANCEL, OFFLOAD_STATUS, IO_ADVISE, READ_PLUS, GETXATTR, LISTXATTRS}) {
             ops[op] = notSupported;

@@ -6,7 +6,7 @@ import org.nixnfs.server.nfs4.CompoundContext;
 import org.nixnfs.server.nfs4.NfsException;
 import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.Operation;
-import org.nixnfs.server.nfs4.state.OpenState;
+import org.nixnfs.server.nfs4.state.StateEntry;
 import org.nixnfs.server.nfs4.state.StateId;
 import org.nixnfs.server.vfs.Node;
 import org.nixnfs.server.vfs.OpenFile;
@@ -51,12 +51,12 @@ public final class Read implements Operation {
         }
     }
 
-    /** Special stateids may read; any other must be a current open of this very file. */
+    /** Special stateids may read; any other must be a current open (or lock) of this very file. */
     static void checkStateId(CompoundContext ctx, StateId id, Node file) throws NfsException {
         if (id.isAnonymousOrBypass()) {
             return;
         }
-        OpenState s = ctx.services().state().openState(id, ctx.minorVersion());
+        StateEntry s = ctx.services().state().anyState(id, ctx.minorVersion());
         if (!s.file().equals(file.handle())) {
             throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "stateid is for another file");
         }

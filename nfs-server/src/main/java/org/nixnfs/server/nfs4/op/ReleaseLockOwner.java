@@ -6,11 +6,13 @@ import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
-/** RELEASE_LOCKOWNER (4.0): we hold no lock state, so there is nothing to release. */
+/** RELEASE_LOCKOWNER (4.0): forgets the lock-owner's lock states. */
 public final class ReleaseLockOwner implements Operation {
     @Override
     public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        ctx.services().state().client(args.readLong());
-        args.readOpaque(Args.OPAQUE_LIMIT);
+        long clientId = args.readLong();
+        byte[] owner = args.readOpaque(Args.OPAQUE_LIMIT);
+        ctx.services().state().client(clientId);
+        ctx.services().state().releaseLockOwner(clientId, owner);
     }
 }

@@ -41,6 +41,8 @@ public final class StateManager {
     private final Map<ByteBuffer, OpenState> opensByOther = new ConcurrentHashMap<>();
     private final Map<OpenKey, OpenState> opensByOwnerAndFile = new ConcurrentHashMap<>();
     private final Map<String, Integer> openCountByStorePath = new ConcurrentHashMap<>();
+    private final Map<ByteBuffer, LockState> locksByOther = new ConcurrentHashMap<>();
+    private final Map<OpenKey, LockState> locksByOwnerAndFile = new ConcurrentHashMap<>();
 
     private record OpenKey(long clientId, ByteBuffer owner, FileHandle file) {
     }
@@ -276,12 +278,28 @@ public final class StateManager {
      * in 4.1.
      */
     public OpenState openState(StateId id, int minorVersion) throws NfsException {
+        return checked(id, minorVersion, opensByOther);
+    }
+
+    /** The lock state a stateid names, checked as {@link #openState} checks opens. */
+    public LockState lockState(StateId id, int minorVersion) throws NfsException {
+        return checked(id, minorVersion, locksByOther);
+    }
+
+    /** The open or lock state a stateid names (READ and SEEK take either). */
+    public StateEntry anyState(StateId id, int minorVersion) throws NfsException {
+        return locksByOther.containsKey(ByteBuffer.wrap(id.other())) ? lockState(id, minorVersion)
+                : openState(id, minorVersion);
+    }
+
+    private <T extends StateEntry> T checked(StateId id, int minorVersion, Map<ByteBuffer, T> states)
+            throws NfsException {
         ByteBuffer other = ByteBuffer.wrap(id.other());
         if (other.getInt(0) != bootEpoch) {
             throw new NfsException(minorVersion == 0 ? NfsStatus.NFS4ERR_STALE_STATEID : NfsStatus.NFS4ERR_BAD_STATEID,
                     "stateid from another server instance");
         }
-        OpenState s = opensByOther.get(other);
+        T s = states.get(other);
         if (s == null) {
             throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "unknown stateid " + id);
         }
@@ -298,6 +316,52 @@ public final class StateManager {
             s.client().renew(nanoTime.getAsLong());
         }
         return s;
+    }
+
+    // ---- byte-range locks (read locks only) ------------------------------------------------
+
+    /** LOCK by a new lock-owner under an open: its lock state, created or reused, with a new stateid. */
+    public StateId lock(OpenState open, byte[] lockOwner) {
+        OpenKey key = new OpenKey(open.client().clientId(), ByteBuffer.wrap(lockOwner), open.file());
+        LockState s = locksByOwnerAndFile.computeIfAbsent(key, k -> {
+            LockState n = new LockState(newOther(), open.client(), k.owner(), open);
+            locksByOther.put(ByteBuffer.wrap(n.other()), n);
+            return n;
+        });
+        return s.bump();
+    }
+
+    /** LOCK or LOCKU by an existing lock-owner: the next stateid. */
+    public StateId relock(LockState s) {
+        return s.bump();
+    }
+
+    /** Another owner holding locks on this file, if any (what a write-lock test conflicts with). */
+    public LockState otherLockHolder(FileHandle file, long clientId, byte[] lockOwner) {
+        ByteBuffer owner = ByteBuffer.wrap(lockOwner);
+        for (LockState s : locksByOther.values()) {
+            if (s.file().equals(file) && !(s.client().clientId() == clientId && s.lockOwner().equals(owner))) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** FREE_STATEID of a lock state, or RELEASE_LOCKOWNER. */
+    public void freeLock(LockState s) {
+        if (locksByOther.remove(ByteBuffer.wrap(s.other())) != null) {
+            locksByOwnerAndFile.remove(new OpenKey(s.client().clientId(), s.lockOwner(), s.file()));
+        }
+    }
+
+    /** RELEASE_LOCKOWNER (4.0): forgets the owner's lock states. */
+    public void releaseLockOwner(long clientId, byte[] lockOwner) {
+        ByteBuffer owner = ByteBuffer.wrap(lockOwner);
+        for (LockState s : List.copyOf(locksByOther.values())) {
+            if (s.client().clientId() == clientId && s.lockOwner().equals(owner)) {
+                freeLock(s);
+            }
+        }
     }
 
     public StateId downgrade(OpenState s, int access, int deny) throws NfsException {
@@ -319,6 +383,11 @@ public final class StateManager {
     }
 
     private void remove(OpenState s) {
+        for (LockState l : List.copyOf(locksByOther.values())) {
+            if (l.open() == s) {
+                freeLock(l); // locks end with the open they were taken under
+            }
+        }
         if (opensByOther.remove(ByteBuffer.wrap(s.other())) != null) {
             opensByOwnerAndFile.remove(new OpenKey(s.client().clientId(), s.openOwner(), s.file()));
             s.client().opens.remove(s);
