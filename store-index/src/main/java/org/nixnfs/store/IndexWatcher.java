@@ -166,7 +166,11 @@ public final class IndexWatcher implements AutoCloseable {
                 }
                 boolean fullDue = fullReloadDue();
                 boolean failing = status.consecutiveFailures() > 0;
-                if (closed || !(notified || fullDue || (pollDue && (failing || fileWatch.statChanged())))) {
+                // A notification alone is not a write: inotify reports attribute changes too, and
+                // SQLite, opening the database as root, re-owns the -wal file on every read of ours,
+                // which would wake us again and again. Only a changed size, mtime or inode is.
+                boolean written = (notified || pollDue) && fileWatch.statChanged();
+                if (closed || !(written || fullDue || (pollDue && failing))) {
                     continue;
                 }
                 waitForRefreshGap();
