@@ -88,11 +88,15 @@ class CrashSafetyTest {
             CompletableFuture<HttpResponse<String>> run = http.sendAsync(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + admin + "/api/v1/gc/run?grace=PT0S&keepUnused=PT0S"))
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.exists(marker) && System.nanoTime() < deadline) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            while (!Files.exists(marker) && !run.isDone() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertTrue(Files.exists(marker), "GC started deleting");
+            if (!Files.exists(marker)) {
+                String answer = run.isDone() ? run.join().statusCode() + " " + run.join().body() : "no answer yet";
+                throw new AssertionError("GC did not start deleting; the run answered: " + answer
+                        + "\nserver log:\n" + Files.readString(state.resolve("server.log")));
+            }
             run.cancel(true);
         } finally {
             server.destroyForcibly().waitFor();
