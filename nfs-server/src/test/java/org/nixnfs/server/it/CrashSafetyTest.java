@@ -84,6 +84,7 @@ class CrashSafetyTest {
         Process server = startProcess(nix.storeRoot(), state, port, admin, wrapper.toString());
         try {
             awaitListening(port);
+            awaitListening(admin); // bound after the NFS listener
             HttpClient http = HttpClient.newHttpClient();
             CompletableFuture<HttpResponse<String>> run = http.sendAsync(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + admin + "/api/v1/gc/run?grace=PT0S&keepUnused=PT0S"))
