@@ -1,6 +1,7 @@
 package org.nixnfs.server.nfs4;
 
 import org.nixnfs.server.nfs4.state.Session;
+import org.nixnfs.server.rpc.Deferred;
 import org.nixnfs.server.rpc.RpcCall;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
@@ -10,7 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a COMPOUND (RFC 7530 section 15.2, RFC 8881 section 2.10.6): decodes the header, then
- * runs the operations in order, stopping at the first that fails. Enforces the sequencing rules
+ * runs the operations in order, stopping at the first that fails. On the event loop it stops
+ * before the first operation that may wait for the disk (see {@link Operation#mayBlock}) and
+ * hands the rest to a worker thread, which picks up exactly there. Enforces the sequencing rules
  * of sessions (SEQUENCE first, session-less operations alone) and keeps the session's replay
  * cache.
  */
@@ -31,7 +34,14 @@ public final class CompoundProcessor {
         this.observer = observer;
     }
 
-    public void process(RpcCall call, XdrEncoder out) {
+    /**
+     * Runs a COMPOUND.
+     *
+     * @param onEventLoop stop before the first operation that may wait for the disk and return
+     *                    the rest, to be finished on a worker thread
+     * @return null when the reply is complete, else the rest of the COMPOUND
+     */
+    public Deferred process(RpcCall call, XdrEncoder out, boolean onEventLoop) {
         XdrDecoder in = call.args();
         long start = out.mark();
         byte[] tag = in.readOpaque(MAX_TAG);
@@ -43,17 +53,58 @@ public final class CompoundProcessor {
         XdrEncoder.IntSlot resultCount = out.reserveInt();
         if (minor < 0 || minor > MAX_MINOR_VERSION) {
             status.set(NfsStatus.NFS4ERR_MINOR_VERS_MISMATCH);
-            return;
+            return null;
         }
         if (numOps > MAX_OPS) {
             status.set(NfsStatus.NFS4ERR_RESOURCE);
-            return;
+            return null;
         }
-        CompoundContext ctx = new CompoundContext(services, call, minor, numOps);
-        int results = 0;
+        Run run = new Run(call, out, new CompoundContext(services, call, minor, numOps), start, status, resultCount);
+        return run.resume(onEventLoop) ? null : () -> run.resume(false);
+    }
+
+    /** One COMPOUND in progress: where it is, and what it has answered so far. */
+    private final class Run {
+        final RpcCall call;
+        final XdrDecoder in;
+        final XdrEncoder out;
+        final CompoundContext ctx;
+        final long start;
+        final XdrEncoder.IntSlot status;
+        final XdrEncoder.IntSlot resultCount;
+        int next;
+        int results;
         int lastStatus = NfsStatus.NFS4_OK;
-        try {
-            for (int i = 0; i < numOps && lastStatus == NfsStatus.NFS4_OK; i++) {
+
+        Run(RpcCall call, XdrEncoder out, CompoundContext ctx, long start, XdrEncoder.IntSlot status,
+            XdrEncoder.IntSlot resultCount) {
+            this.call = call;
+            this.in = call.args();
+            this.out = out;
+            this.ctx = ctx;
+            this.start = start;
+            this.status = status;
+            this.resultCount = resultCount;
+        }
+
+        /** Runs operations until the end, or (on the event loop) until one may block: false then. */
+        boolean resume(boolean onEventLoop) {
+            boolean finished = false;
+            try {
+                finished = runOperations(onEventLoop);
+                return finished;
+            } finally {
+                if (finished) {
+                    completeSlot(ctx, out, start);
+                }
+            }
+        }
+
+        private boolean runOperations(boolean onEventLoop) {
+            long numOps = ctx.operationCount();
+            int minor = ctx.minorVersion();
+            for (; next < numOps && lastStatus == NfsStatus.NFS4_OK; next++) {
+                int beforeOpcode = in.buffer().readerIndex();
                 int opcode;
                 try {
                     opcode = in.readInt();
@@ -64,6 +115,10 @@ public final class CompoundProcessor {
                     break;
                 }
                 Operation op = operations.lookup(opcode, minor);
+                if (onEventLoop && op != null && mayBlock(op)) {
+                    in.buffer().readerIndex(beforeOpcode); // the worker starts with this operation
+                    return false;
+                }
                 int resultOpcode = op == null ? OpCode.ILLEGAL : opcode;
                 long mark = out.mark();
                 out.writeInt(resultOpcode).writeInt(NfsStatus.NFS4_OK);
@@ -72,13 +127,13 @@ public final class CompoundProcessor {
                     if (op == null) {
                         throw new NfsException(NfsStatus.NFS4ERR_OP_ILLEGAL, "operation " + opcode);
                     }
-                    checkSequencing(ctx, opcode, i, numOps);
+                    checkSequencing(ctx, opcode, next, numOps);
                     op.execute(ctx, in, out);
                 } catch (SequenceReplay replay) {
                     out.reset(start);
                     out.writeFixedOpaque(replay.cachedReply());
                     observer.replayed(call);
-                    return;
+                    return true;
                 } catch (NfsException e) {
                     lastStatus = e.status();
                     out.reset(mark);
@@ -107,8 +162,22 @@ public final class CompoundProcessor {
             if (ctx.bytesRead() > 0) {
                 observer.bytesRead(ctx.bytesRead());
             }
-        } finally {
-            completeSlot(ctx, out, start);
+            return true;
+        }
+
+        /**
+         * Asks the operation, leaving its arguments unread. When it cannot tell (malformed
+         * arguments, no current file), the worker finds out: better a hand-off than a blocked loop.
+         */
+        private boolean mayBlock(Operation op) {
+            int at = in.buffer().readerIndex();
+            try {
+                return op.mayBlock(ctx, in);
+            } catch (NfsException | RuntimeException e) {
+                return true;
+            } finally {
+                in.buffer().readerIndex(at);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package org.nixnfs.server.nfs4;
 
+import org.nixnfs.server.rpc.Deferred;
 import org.nixnfs.server.rpc.Rpc;
 import org.nixnfs.server.rpc.RpcCall;
 import org.nixnfs.server.rpc.RpcException;
@@ -35,11 +36,11 @@ public final class Nfs4Program implements RpcProgram {
     }
 
     @Override
-    public void call(RpcCall call, XdrEncoder out) throws RpcException {
-        switch (call.procedure()) {
-            case PROC_NULL -> { }
-            case PROC_COMPOUND -> processor.process(call, out);
+    public Deferred call(RpcCall call, XdrEncoder out, boolean mayDefer) throws RpcException {
+        return switch (call.procedure()) {
+            case PROC_NULL -> null;
+            case PROC_COMPOUND -> processor.process(call, out, mayDefer);
             default -> throw new RpcException(Rpc.PROC_UNAVAIL, "NFSv4 has no procedure " + call.procedure());
-        }
+        };
     }
 }

@@ -11,4 +11,13 @@ import org.nixnfs.server.xdr.XdrEncoder;
 @FunctionalInterface
 public interface Operation {
     void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException;
+
+    /**
+     * Whether executing may wait for the disk (a cache miss, a directory to read): then it runs on
+     * a worker thread instead of the event loop. May peek at the arguments (the caller rewinds);
+     * most operations touch only memory.
+     */
+    default boolean mayBlock(CompoundContext ctx, XdrDecoder args) throws NfsException {
+        return false;
+    }
 }

@@ -20,9 +20,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes complete RPC records, decodes the call header, checks credentials, and runs the call on
- * the worker pool; the reply goes back through {@link RecordMarkingEncoder}. Replies may leave
- * in a different order than calls arrived, which RPC allows (they are matched by xid).
+ * Takes complete RPC records, decodes the call header, checks credentials, and runs the call.
+ *
+ * <p>A call starts on the event loop, where whatever needs no disk (cache hits, client state)
+ * runs without a thread hand-off; as soon as the program meets work that may wait for the disk
+ * it returns the rest as a {@link Deferred}, which the worker pool finishes. Replies may leave in
+ * a different order than calls arrived, which RPC allows (they are matched by xid).
  *
  * <p>Back-pressure: a connection with too many calls in flight, or whose peer does not read its
  * replies, stops being read until it drains, so one client can never pile up unbounded work.
@@ -48,39 +51,77 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
         super.channelActive(ctx);
     }
 
+    /** One call on its way: the record it came in, and the reply being written. */
+    private final class Call {
+        final Channel ch;
+        final ByteBuf record;
+        final AtomicInteger inFlight;
+        XdrEncoder out;
+        int xid;
+        long afterHeader;
+
+        Call(Channel ch, ByteBuf record) {
+            this.ch = ch;
+            this.record = record;
+            this.inFlight = ch.attr(IN_FLIGHT).get();
+        }
+
+        /** Sends the reply (if any) and lets go of the call's buffers. */
+        void done(boolean reply) {
+            try {
+                if (reply) {
+                    ch.writeAndFlush(new RpcRecord(out.finish()), ch.voidPromise());
+                }
+            } finally {
+                if (out != null) {
+                    out.close();
+                }
+                record.release();
+                if (inFlight.decrementAndGet() < maxInFlightPerConnection / 2 && ch.isWritable()) {
+                    ch.config().setAutoRead(true);
+                }
+            }
+        }
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf record = (ByteBuf) msg;
-        Channel ch = ctx.channel();
-        AtomicInteger inFlight = ch.attr(IN_FLIGHT).get();
-        if (inFlight.incrementAndGet() >= maxInFlightPerConnection) {
-            ch.config().setAutoRead(false);
+        Call call = new Call(ctx.channel(), (ByteBuf) msg);
+        if (call.inFlight.incrementAndGet() >= maxInFlightPerConnection) {
+            call.ch.config().setAutoRead(false);
+        }
+        Deferred rest;
+        try {
+            rest = start(call);
+        } catch (Error e) {
+            fatal(call, e);
+            return;
+        }
+        if (rest == null) {
+            call.done(call.out != null);
+            return;
         }
         try {
             workers.execute(() -> {
                 try {
-                    RpcRecord reply = handle(ch, record);
-                    if (reply != null) {
-                        ch.writeAndFlush(reply, ch.voidPromise());
-                    }
+                    run(call, rest);
+                    call.done(true);
                 } catch (Error e) {
-                    // The call gets no reply: close the connection so the client retransmits on a
-                    // new one instead of waiting for its own timeout.
-                    log.error("{}: closing the connection after a fatal error", ch.remoteAddress(), e);
-                    ch.close();
-                } finally {
-                    record.release();
-                    if (inFlight.decrementAndGet() < maxInFlightPerConnection / 2 && ch.isWritable()) {
-                        ch.config().setAutoRead(true);
-                    }
+                    fatal(call, e);
                 }
             });
         } catch (RejectedExecutionException e) {
-            inFlight.decrementAndGet();
-            record.release();
-            log.warn("{}: worker pool is shut down or saturated, closing the connection", ch.remoteAddress());
-            ch.close();
+            log.warn("{}: worker pool is shut down or saturated, closing the connection", call.ch.remoteAddress());
+            call.done(false);
+            call.ch.close();
         }
+    }
+
+    /** The call gets no reply: close the connection so the client retransmits on a new one. */
+    private static void fatal(Call call, Error e) {
+        log.error("{}: closing the connection after a fatal error", call.ch.remoteAddress(), e);
+        call.done(false);
+        call.ch.close();
     }
 
     @Override
@@ -91,37 +132,31 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
         super.channelWritabilityChanged(ctx);
     }
 
-    /** Decodes and runs one call; null when there is nothing to reply (not a call, or no xid). */
-    RpcRecord handle(Channel ch, ByteBuf record) {
-        XdrDecoder in = new XdrDecoder(record);
+    /**
+     * Decodes the call and runs it as far as it runs without the disk. Leaves {@code call.out}
+     * null when there is nothing to reply (not a call, or no xid); returns the rest, if any.
+     */
+    private Deferred start(Call c) {
+        XdrDecoder in = new XdrDecoder(c.record);
         if (in.remaining() < 8) {
-            log.warn("{}: RPC record of {} bytes is too short to be a call, ignored", ch.remoteAddress(), in.remaining());
+            log.warn("{}: RPC record of {} bytes is too short to be a call, ignored", c.ch.remoteAddress(), in.remaining());
             return null;
         }
-        int xid = in.readInt();
+        c.xid = in.readInt();
         int msgType = in.readInt();
         if (msgType != Rpc.CALL) {
-            log.warn("{}: RPC message type {} (xid {}) is not a call, ignored", ch.remoteAddress(), msgType, xid);
+            log.warn("{}: RPC message type {} (xid {}) is not a call, ignored", c.ch.remoteAddress(), msgType, c.xid);
             return null;
         }
-        XdrEncoder out = new XdrEncoder(ch.alloc());
-        try {
-            writeReply(ch, xid, in, out);
-            return new RpcRecord(out.finish());
-        } finally {
-            out.close();
-        }
-    }
-
-    private void writeReply(Channel ch, int xid, XdrDecoder in, XdrEncoder out) {
-        out.writeInt(xid).writeInt(Rpc.REPLY);
-        long afterHeader = out.mark();
+        c.out = new XdrEncoder(c.ch.alloc());
+        c.out.writeInt(c.xid).writeInt(Rpc.REPLY);
+        c.afterHeader = c.out.mark();
         RpcCall call;
         try {
             int rpcVersion = in.readInt();
             if (rpcVersion != Rpc.RPC_VERSION) {
-                out.writeInt(Rpc.MSG_DENIED).writeInt(Rpc.RPC_MISMATCH).writeInt(Rpc.RPC_VERSION).writeInt(Rpc.RPC_VERSION);
-                return;
+                c.out.writeInt(Rpc.MSG_DENIED).writeInt(Rpc.RPC_MISMATCH).writeInt(Rpc.RPC_VERSION).writeInt(Rpc.RPC_VERSION);
+                return null;
             }
             int program = in.readInt();
             int version = in.readInt();
@@ -132,43 +167,49 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
             in.skipOpaque(Rpc.MAX_AUTH_BYTES);
             Credential cred = credential(credFlavor, credBody);
             if (cred == null) {
-                log.debug("{}: xid {} rejected: credential flavor {}", ch.remoteAddress(), xid, credFlavor);
-                out.writeInt(Rpc.MSG_DENIED).writeInt(Rpc.AUTH_ERROR)
+                log.debug("{}: xid {} rejected: credential flavor {}", c.ch.remoteAddress(), c.xid, credFlavor);
+                c.out.writeInt(Rpc.MSG_DENIED).writeInt(Rpc.AUTH_ERROR)
                         .writeInt(credFlavor == Credential.AUTH_SYS ? Rpc.AUTH_BADCRED : Rpc.AUTH_TOOWEAK);
-                return;
+                return null;
             }
-            call = new RpcCall(xid, program, version, procedure, cred, in, ch);
+            call = new RpcCall(c.xid, program, version, procedure, cred, in, c.ch);
         } catch (XdrException e) {
-            log.warn("{}: xid {}: malformed RPC call header: {}", ch.remoteAddress(), xid, e.getMessage());
-            out.reset(afterHeader);
-            acceptedHeader(out, Rpc.GARBAGE_ARGS);
-            return;
+            log.warn("{}: xid {}: malformed RPC call header: {}", c.ch.remoteAddress(), c.xid, e.getMessage());
+            c.out.reset(c.afterHeader);
+            acceptedHeader(c.out, Rpc.GARBAGE_ARGS);
+            return null;
         }
         RpcProgram program = programs.get(call.program());
         if (program == null) {
-            acceptedHeader(out, Rpc.PROG_UNAVAIL);
-            return;
+            acceptedHeader(c.out, Rpc.PROG_UNAVAIL);
+            return null;
         }
         if (call.version() < program.lowVersion() || call.version() > program.highVersion()) {
-            acceptedHeader(out, Rpc.PROG_MISMATCH).writeInt(program.lowVersion()).writeInt(program.highVersion());
-            return;
+            acceptedHeader(c.out, Rpc.PROG_MISMATCH).writeInt(program.lowVersion()).writeInt(program.highVersion());
+            return null;
         }
-        acceptedHeader(out, Rpc.SUCCESS);
+        acceptedHeader(c.out, Rpc.SUCCESS);
+        Deferred[] rest = new Deferred[1];
+        run(c, () -> rest[0] = program.call(call, c.out, true));
+        return rest[0];
+    }
+
+    /** Runs a step of the program, turning its failures into the RPC-level error they mean. */
+    private void run(Call c, Deferred step) {
         try {
-            program.call(call, out);
+            step.finish();
         } catch (RpcException e) {
-            log.debug("{}: xid {}: {}", ch.remoteAddress(), xid, e.getMessage());
-            out.reset(afterHeader);
-            acceptedHeader(out, e.acceptStat());
+            log.debug("{}: xid {}: {}", c.ch.remoteAddress(), c.xid, e.getMessage());
+            c.out.reset(c.afterHeader);
+            acceptedHeader(c.out, e.acceptStat());
         } catch (XdrException e) {
-            log.warn("{}: xid {}: undecodable arguments: {}", ch.remoteAddress(), xid, e.getMessage());
-            out.reset(afterHeader);
-            acceptedHeader(out, Rpc.GARBAGE_ARGS);
+            log.warn("{}: xid {}: undecodable arguments: {}", c.ch.remoteAddress(), c.xid, e.getMessage());
+            c.out.reset(c.afterHeader);
+            acceptedHeader(c.out, Rpc.GARBAGE_ARGS);
         } catch (RuntimeException e) {
-            log.error("{}: xid {}: internal error in program {} procedure {}", ch.remoteAddress(), xid,
-                    call.program(), call.procedure(), e);
-            out.reset(afterHeader);
-            acceptedHeader(out, Rpc.SYSTEM_ERR);
+            log.error("{}: xid {}: internal error", c.ch.remoteAddress(), c.xid, e);
+            c.out.reset(c.afterHeader);
+            acceptedHeader(c.out, Rpc.SYSTEM_ERR);
         }
     }
 

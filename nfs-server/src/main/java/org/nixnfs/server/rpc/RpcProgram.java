@@ -11,17 +11,12 @@ public interface RpcProgram {
     int highVersion();
 
     /**
-     * Runs one call. Writes the procedure's results to {@code out} (the accepted-reply header is
-     * already there), or throws {@link RpcException} for an RPC-level error, having spliced no file
-     * data.
+     * Runs one call, writing the procedure's results to {@code out} (the accepted-reply header is
+     * already there), or throws {@link RpcException} for an RPC-level error.
+     *
+     * @param mayDefer the call runs on an event loop: work that may wait for the disk must not be
+     *                 done here but returned as a {@link Deferred}, which a worker thread finishes
+     * @return null when the reply is complete, else the rest of the work
      */
-    void call(RpcCall call, XdrEncoder out) throws RpcException;
-
-    /**
-     * Whether a call with this program/version/procedure may run on the event loop thread
-     * (cheap, never blocks) rather than on the worker pool.
-     */
-    default boolean runsInline(int version, int procedure) {
-        return false;
-    }
+    Deferred call(RpcCall call, XdrEncoder out, boolean mayDefer) throws RpcException;
 }

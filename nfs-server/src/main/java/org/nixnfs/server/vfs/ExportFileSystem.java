@@ -33,4 +33,18 @@ public interface ExportFileSystem {
     OpenFile open(Node node) throws NfsException;
 
     FsStats fsStats();
+
+    // What is answered from memory: the rest may wait for the disk and runs off the event loop.
+
+    /** Whether {@link #resolve} of this handle needs no disk access. */
+    boolean isCached(FileHandle handle);
+
+    /** Whether {@link #lookup} of this name needs no disk access. */
+    boolean isLookupCached(Node dir, String name);
+
+    /** Whether {@link #open} of this file needs no disk access. */
+    boolean isOpenCached(Node file);
+
+    /** Whether {@link #readlink} of this symlink needs no disk access. */
+    boolean isLinkCached(Node link);
 }

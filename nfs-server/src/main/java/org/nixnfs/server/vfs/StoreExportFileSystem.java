@@ -417,6 +417,47 @@ public final class StoreExportFileSystem implements ExportFileSystem {
     }
 
     @Override
+    public boolean isCached(FileHandle fh) {
+        FileHandles.Target t;
+        try {
+            t = handles.parse(fh.bytes());
+        } catch (NfsException malformed) {
+            return true; // answered at once
+        }
+        if (!(t instanceof FileHandles.StoreObject so)) {
+            return true;
+        }
+        ValidPath vp = index.current().byHashPart(so.hashPart()).orElse(null);
+        Node cached = vp == null ? null : nodes.getIfPresent(fh);
+        return vp == null || (cached != null && cached.registrationTime() == vp.registrationTime());
+    }
+
+    @Override
+    public boolean isLookupCached(Node dir, String name) {
+        switch (dir.kind()) {
+            case PSEUDO:
+                return true;
+            case EXPORT_ROOT: {
+                ValidPath vp = index.current().byBaseName(name).orElse(null);
+                return vp == null || isCached(handles.storeObject(vp.path().hashPart(), ""));
+            }
+            default:
+                return dir.attributes().type() != FileType.DIRECTORY
+                        || lookups.getIfPresent(new LookupKey(dir.handle(), name)) != null;
+        }
+    }
+
+    @Override
+    public boolean isOpenCached(Node file) {
+        return file.kind() != Node.Kind.STORE_OBJECT || openFiles.getIfPresent(file.handle()) != null;
+    }
+
+    @Override
+    public boolean isLinkCached(Node link) {
+        return link.kind() != Node.Kind.STORE_OBJECT || linkTargets.getIfPresent(link.handle()) != null;
+    }
+
+    @Override
     public FsStats fsStats() {
         FsStatsSample s = fsStats;
         long now = System.nanoTime();

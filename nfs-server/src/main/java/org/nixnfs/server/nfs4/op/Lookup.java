@@ -13,4 +13,9 @@ public final class Lookup implements Operation {
         String name = Args.component(args);
         ctx.setCurrent(ctx.services().fs().lookup(ctx.current(), name));
     }
+
+    @Override
+    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) throws NfsException {
+        return !ctx.services().fs().isLookupCached(ctx.current(), Args.component(args));
+    }
 }

@@ -23,4 +23,10 @@ public final class Lookupp implements Operation {
         }
         ctx.setCurrent(ctx.services().fs().parent(n));
     }
+
+    /** The parent of a store object may have to be found on disk. */
+    @Override
+    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) throws NfsException {
+        return ctx.current().kind() == Node.Kind.STORE_OBJECT;
+    }
 }

@@ -113,4 +113,18 @@ public final class Open implements Operation {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "open claim " + claim + " needs NFSv4.1");
         }
     }
+
+    /** OPEN by name looks the name up; the file itself is only opened by READ. */
+    @Override
+    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) throws NfsException {
+        args.readInt(); // seqid
+        args.readInt(); // share access
+        args.readInt(); // share deny
+        args.readLong(); // client id
+        args.readOpaque(Args.OPAQUE_LIMIT); // owner
+        if (args.readInt() == OPEN4_CREATE) {
+            return false; // ROFS at once
+        }
+        return args.readInt() == CLAIM_NULL && !ctx.services().fs().isLookupCached(ctx.current(), Args.component(args));
+    }
 }

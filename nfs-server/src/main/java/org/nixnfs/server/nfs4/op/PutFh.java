@@ -12,4 +12,10 @@ public final class PutFh implements Operation {
     public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
         ctx.setCurrent(ctx.services().fs().resolve(Args.fileHandle(args)));
     }
+
+    /** A handle not in the node cache must be looked for on disk. */
+    @Override
+    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) throws NfsException {
+        return !ctx.services().fs().isCached(Args.fileHandle(args));
+    }
 }

@@ -61,4 +61,10 @@ public final class Read implements Operation {
             throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "stateid is for another file");
         }
     }
+
+    /** Data comes from the page cache (or sendfile); opening the file may touch the disk. */
+    @Override
+    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) throws NfsException {
+        return !ctx.services().fs().isOpenCached(ctx.current());
+    }
 }

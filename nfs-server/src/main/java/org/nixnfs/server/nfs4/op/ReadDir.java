@@ -75,4 +75,10 @@ public final class ReadDir implements Operation {
         }
         result.writeBoolean(false).writeBoolean(i >= listing.size());
     }
+
+    /** A listing reads the directory and every entry's attributes, and is long work besides. */
+    @Override
+    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) {
+        return true;
+    }
 }

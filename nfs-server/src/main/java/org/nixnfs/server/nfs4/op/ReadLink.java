@@ -12,4 +12,9 @@ public final class ReadLink implements Operation {
     public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
         result.writeString(ctx.services().fs().readlink(ctx.current()));
     }
+
+    @Override
+    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) throws NfsException {
+        return !ctx.services().fs().isLinkCached(ctx.current());
+    }
 }

@@ -42,4 +42,10 @@ public final class SecInfo implements Operation {
             ctx.clearCurrent();
         }
     }
+
+    /** Rare, and it looks the name up. */
+    @Override
+    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) {
+        return true;
+    }
 }
