@@ -13,6 +13,11 @@ public final class DirectoryListing {
 
     private final long[] cookies;
     private final String[] names;
+    /** Entries as READDIR encodes them, per attribute request; see {@link #encoded}. */
+    private final java.util.concurrent.ConcurrentHashMap<Object, Encoded> encoded =
+            new java.util.concurrent.ConcurrentHashMap<>(2);
+    /** Clients ask for one or two attribute sets; more are served without caching. */
+    private static final int MAX_ENCODINGS = 4;
 
     private DirectoryListing(long[] cookies, String[] names) {
         this.cookies = cookies;
@@ -49,6 +54,48 @@ public final class DirectoryListing {
 
     public int size() {
         return names.length;
+    }
+
+    /**
+     * The entries' encodings for one attribute request (a key the caller chooses), filled in as
+     * they are first served. Everything a directory entry's encoding depends on is immutable for as
+     * long as this listing is, so a warm READDIR only copies bytes.
+     */
+    public Encoded encoded(Object requestKey) {
+        Encoded e = encoded.get(requestKey);
+        if (e != null) {
+            return e;
+        }
+        if (encoded.size() >= MAX_ENCODINGS) {
+            return new Encoded(names.length);
+        }
+        return encoded.computeIfAbsent(requestKey, k -> new Encoded(names.length));
+    }
+
+    /** Encoded entries by index; null until first encoded. Racing fillers write equal bytes. */
+    public static final class Encoded {
+        private final byte[][] entries;
+        private final java.util.concurrent.atomic.AtomicInteger filled = new java.util.concurrent.atomic.AtomicInteger();
+
+        Encoded(int size) {
+            entries = new byte[size][];
+        }
+
+        public byte[] get(int i) {
+            return entries[i];
+        }
+
+        public void set(int i, byte[] entry) {
+            if (entries[i] == null) {
+                entries[i] = entry;
+                filled.incrementAndGet();
+            }
+        }
+
+        /** Whether every entry is encoded (then READDIR needs neither the disk nor much CPU). */
+        public boolean complete() {
+            return filled.get() >= entries.length;
+        }
     }
 
     public long cookie(int i) {

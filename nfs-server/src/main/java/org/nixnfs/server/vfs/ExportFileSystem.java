@@ -47,4 +47,7 @@ public interface ExportFileSystem {
 
     /** Whether {@link #readlink} of this symlink needs no disk access. */
     boolean isLinkCached(Node link);
+
+    /** The directory's listing if it is at hand without disk access, else null. */
+    DirectoryListing cachedListing(Node dir);
 }

@@ -453,6 +453,15 @@ public final class StoreExportFileSystem implements ExportFileSystem {
     }
 
     @Override
+    public DirectoryListing cachedListing(Node dir) {
+        return switch (dir.kind()) {
+            case PSEUDO -> null;
+            case EXPORT_ROOT -> storeDirState.listing;
+            case STORE_OBJECT -> listings.getIfPresent(dir.handle());
+        };
+    }
+
+    @Override
     public boolean isLinkCached(Node link) {
         return link.kind() != Node.Kind.STORE_OBJECT || linkTargets.getIfPresent(link.handle()) != null;
     }

@@ -1,5 +1,7 @@
 package org.nixnfs.server.nfs4.op;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import org.nixnfs.server.nfs4.CompoundContext;
 import org.nixnfs.server.nfs4.NfsException;
 import org.nixnfs.server.nfs4.NfsStatus;
@@ -17,58 +19,73 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * READDIR: entries after a cookie, each with the requested attributes, within the client's
  * {@code maxcount} (whole result) and {@code dircount} (names and cookies) limits. An entry that
  * vanished since the listing was made (a store path deleted meanwhile) is skipped.
+ *
+ * <p>Each entry's encoding (cookie, name, fattr4) is kept with the listing for the attribute set
+ * asked for: directory entries of a store never change while their listing lives, so a listing
+ * served once is served again by copying bytes, without the disk, on the event loop.
  */
 public final class ReadDir implements Operation {
     private static final byte[] VERIFIER = new byte[8];
     /** verifier + "no more entries" + eof. */
     private static final int FIXED_OVERHEAD = 8 + 4 + 4;
 
+    /** What an encoding depends on besides the entry: the minor version and the attributes. */
+    private record EncodingKey(int minorVersion, Bitmap attributes) {
+    }
+
+    private record Request(long cookie, long dirCount, long maxCount, Bitmap attributes) {
+        static Request read(CompoundContext ctx, XdrDecoder args) throws NfsException {
+            long cookie = args.readLong();
+            args.readFixedOpaque(8); // cookie verifier: our cookies stay valid, so any verifier is accepted
+            long dirCount = args.readUnsignedInt();
+            long maxCount = Math.min(args.readUnsignedInt(), ctx.services().limits().maxResponseSize());
+            Bitmap requested = Bitmap.read(args);
+            if (requested.isSet(Fattr.TIME_ACCESS_SET) || requested.isSet(Fattr.TIME_MODIFY_SET)) {
+                throw new NfsException(NfsStatus.NFS4ERR_INVAL, "write-only attribute requested");
+            }
+            if (cookie == 1 || cookie == 2) {
+                throw new NfsException(NfsStatus.NFS4ERR_BAD_COOKIE, "reserved cookie " + cookie);
+            }
+            return new Request(cookie, dirCount, maxCount, requested);
+        }
+    }
+
     @Override
     public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        long cookie = args.readLong();
-        args.readFixedOpaque(8); // cookie verifier: our cookies stay valid, so any verifier is accepted
-        long dirCount = args.readUnsignedInt();
-        long maxCount = Math.min(args.readUnsignedInt(), ctx.services().limits().maxResponseSize());
-        Bitmap requested = Bitmap.read(args);
-        if (requested.isSet(Fattr.TIME_ACCESS_SET) || requested.isSet(Fattr.TIME_MODIFY_SET)) {
-            throw new NfsException(NfsStatus.NFS4ERR_INVAL, "write-only attribute requested");
-        }
-        if (cookie == 1 || cookie == 2) {
-            throw new NfsException(NfsStatus.NFS4ERR_BAD_COOKIE, "reserved cookie " + cookie);
-        }
+        Request req = Request.read(ctx, args);
         ExportFileSystem fs = ctx.services().fs();
         Node dir = ctx.current();
         if (fs.attributes(dir).type() != FileType.DIRECTORY) {
             throw new NfsException(NfsStatus.NFS4ERR_NOTDIR);
         }
         DirectoryListing listing = fs.list(dir);
+        DirectoryListing.Encoded encoded = listing.encoded(new EncodingKey(ctx.minorVersion(), req.attributes()));
 
         result.writeFixedOpaque(VERIFIER);
         long used = FIXED_OVERHEAD;
         long namesUsed = 0;
         int written = 0;
-        int i = listing.indexAfter(cookie);
+        int i = listing.indexAfter(req.cookie());
         for (; i < listing.size(); i++) {
-            Node entry;
-            try {
-                entry = fs.lookup(dir, listing.name(i));
-            } catch (NfsException gone) {
-                continue;
+            byte[] entry = encoded.get(i);
+            if (entry == null) {
+                entry = encode(ctx, fs, dir, listing, i, req.attributes());
+                if (entry == null) {
+                    continue; // gone since the listing was made
+                }
+                encoded.set(i, entry);
             }
-            long mark = result.mark();
-            result.writeBoolean(true).writeLong(listing.cookie(i)).writeString(listing.name(i));
-            long nameBytes = (int) result.mark() - (int) mark;
-            ctx.services().attributes().write(result, requested, ctx.minorVersion(), GetAttr.subject(fs, entry));
-            long entryBytes = (int) result.mark() - (int) mark;
-            boolean overMax = used + entryBytes > maxCount;
-            boolean overDir = dirCount > 0 && namesUsed + nameBytes > dirCount;
+            long entryBytes = 4 + entry.length;
+            long nameBytes = 4 + 8 + 4 + XdrDecoder.pad(nameLength(entry));
+            boolean overMax = used + entryBytes > req.maxCount();
+            boolean overDir = req.dirCount() > 0 && namesUsed + nameBytes > req.dirCount();
             if (overMax || (overDir && written > 0)) {
-                result.reset(mark);
                 if (written == 0) {
-                    throw new NfsException(NfsStatus.NFS4ERR_TOOSMALL, "maxcount " + maxCount + " fits no entry");
+                    throw new NfsException(NfsStatus.NFS4ERR_TOOSMALL, "maxcount " + req.maxCount() + " fits no entry");
                 }
                 break;
             }
+            result.writeBoolean(true).writeFixedOpaque(entry);
             used += entryBytes;
             namesUsed += nameBytes;
             written++;
@@ -76,9 +93,36 @@ public final class ReadDir implements Operation {
         result.writeBoolean(false).writeBoolean(i >= listing.size());
     }
 
-    /** A listing reads the directory and every entry's attributes, and is long work besides. */
+    /** Entry {@code i} as entry4 minus value_follows: cookie, name, fattr4; null if it is gone. */
+    private static byte[] encode(CompoundContext ctx, ExportFileSystem fs, Node dir, DirectoryListing listing, int i,
+                                 Bitmap attributes) throws NfsException {
+        Node node;
+        try {
+            node = fs.lookup(dir, listing.name(i));
+        } catch (NfsException gone) {
+            return null;
+        }
+        try (XdrEncoder e = new XdrEncoder(UnpooledByteBufAllocator.DEFAULT)) {
+            e.writeLong(listing.cookie(i)).writeString(listing.name(i));
+            ctx.services().attributes().write(e, attributes, ctx.minorVersion(), GetAttr.subject(fs, node));
+            ByteBuf b = (ByteBuf) e.finish().get(0);
+            byte[] bytes = new byte[b.readableBytes()];
+            b.readBytes(bytes);
+            b.release();
+            return bytes;
+        }
+    }
+
+    /** The name's length, stored right after the 8-byte cookie. */
+    private static int nameLength(byte[] entry) {
+        return ((entry[8] & 0xff) << 24) | ((entry[9] & 0xff) << 16) | ((entry[10] & 0xff) << 8) | (entry[11] & 0xff);
+    }
+
+    /** A listing served before, with these attributes, is only copied: the rest goes to a worker. */
     @Override
-    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) {
-        return true;
+    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) throws NfsException {
+        Request req = Request.read(ctx, args);
+        DirectoryListing listing = ctx.services().fs().cachedListing(ctx.current());
+        return listing == null || !listing.encoded(new EncodingKey(ctx.minorVersion(), req.attributes())).complete();
     }
 }
