@@ -10,6 +10,6 @@ package org.nixnfs.server.vfs;
  */
 public record CacheSettings(long nodes, long lookups, long listingEntries, long openFiles) {
     public static CacheSettings defaults() {
-        return new CacheSettings(500_000, 500_000, 2_000_000, 2_048);
+        return new CacheSettings(500_000, 500_000, 2_000_000, 16_384);
     }
 }
