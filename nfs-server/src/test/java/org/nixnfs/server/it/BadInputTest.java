@@ -9,12 +9,9 @@ import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.testing.Compound;
 import org.nixnfs.server.testing.CompoundReply;
 import org.nixnfs.server.testing.Nfs4TestClient;
@@ -25,7 +22,7 @@ import org.nixnfs.server.testing.TestStore;
  * Hostile and malformed input over a real socket: every case gets a precise error (or its
  * connection closed), and the server goes on serving.
  */
-class BadInputTest {
+class BadInputTest extends SharedServerTest {
     static final int NFS4ERR_NOENT = 2;
     static final int NFS4ERR_ROFS = 30;
     static final int NFS4ERR_STALE = 70;
@@ -36,22 +33,6 @@ class BadInputTest {
     static final int NFS4ERR_BADNAME = 10041;
     static final int NFS4ERR_OP_ILLEGAL = 10044;
     static final int NFS4ERR_NOTSUPP = 10004;
-
-    static TestStore store;
-    static NixnfsServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        store = TestStore.get();
-        server = ServerHarness.start(store);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     private void assertStillServing() throws Exception {
         try (Nfs4TestClient c = Nfs4TestClient.connect(server.address(), 1)) {

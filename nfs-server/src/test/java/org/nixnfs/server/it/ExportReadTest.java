@@ -12,33 +12,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.testing.CompoundReply;
 import org.nixnfs.server.testing.Nfs4TestClient;
 import org.nixnfs.server.testing.TestStore;
 
 /** Reading the export over a real socket, with each minor version: the path a client takes. */
-class ExportReadTest {
-    static TestStore store;
-    static NixnfsServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        store = TestStore.get();
-        server = ServerHarness.start(store);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
+class ExportReadTest extends SharedServerTest {
     @ParameterizedTest(name = "NFSv4.{0}")
     @ValueSource(ints = {0, 1, 2})
     void storeDirectoryListsExactlyTheValidPaths(int minor) throws Exception {

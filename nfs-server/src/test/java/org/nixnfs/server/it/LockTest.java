@@ -2,18 +2,15 @@ package org.nixnfs.server.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.testing.Compound;
 import org.nixnfs.server.testing.CompoundReply;
 import org.nixnfs.server.testing.Nfs4TestClient;
 import org.nixnfs.server.testing.TestStore;
 
 /** Byte-range locks on a read-only export: read locks granted, write locks OPENMODE, tests honest. */
-class LockTest {
+class LockTest extends SharedServerTest {
     static final int NFS4ERR_DENIED = 10010;
     static final int NFS4ERR_OPENMODE = 10038;
     static final int NFS4ERR_BAD_STATEID = 10025;
@@ -22,22 +19,6 @@ class LockTest {
     static final int LOCKU = 14;
     static final int READ_LT = 1;
     static final int WRITE_LT = 2;
-
-    static TestStore store;
-    static NixnfsServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        store = TestStore.get();
-        server = ServerHarness.start(store);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     private static Compound lockNewOwner(Nfs4TestClient c, byte[] fh, Nfs4TestClient.Opened o, int type, String owner) {
         return c.newCompound().putFh(fh).op(LOCK).i32(type).bool(false).i64(0).i64(-1L).bool(true)
