@@ -10,6 +10,8 @@ import org.nixnfs.server.vfs.FileHandle;
 public final class OpenState extends StateEntry {
     private final ByteBuffer openOwner;
     private final String storePathHash;
+    /** Lock states taken under this open: they end with it. */
+    final java.util.Set<LockState> locks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private int shareAccess;
     private int shareDeny;
 

@@ -326,6 +326,7 @@ public final class StateManager {
         LockState s = locksByOwnerAndFile.computeIfAbsent(key, k -> {
             LockState n = new LockState(newOther(), open.client(), k.owner(), open);
             locksByOther.put(ByteBuffer.wrap(n.other()), n);
+            open.locks.add(n);
             return n;
         });
         return s.bump();
@@ -351,6 +352,7 @@ public final class StateManager {
     public void freeLock(LockState s) {
         if (locksByOther.remove(ByteBuffer.wrap(s.other())) != null) {
             locksByOwnerAndFile.remove(new OpenKey(s.client().clientId(), s.lockOwner(), s.file()));
+            s.open().locks.remove(s);
         }
     }
 
@@ -383,10 +385,8 @@ public final class StateManager {
     }
 
     private void remove(OpenState s) {
-        for (LockState l : List.copyOf(locksByOther.values())) {
-            if (l.open() == s) {
-                freeLock(l); // locks end with the open they were taken under
-            }
+        for (LockState l : List.copyOf(s.locks)) {
+            freeLock(l); // locks end with the open they were taken under
         }
         if (opensByOther.remove(ByteBuffer.wrap(s.other())) != null) {
             opensByOwnerAndFile.remove(new OpenKey(s.client().clientId(), s.openOwner(), s.file()));
