@@ -162,8 +162,8 @@ public final class StoreExportFileSystem implements ExportFileSystem {
         }
         FileHandles.StoreObject so = (FileHandles.StoreObject) t;
         ValidPath vp = validPath(so.hashPart());
-        Node cached = nodes.getIfPresent(fh);
-        if (cached != null && cached.registrationTime() == vp.registrationTime()) {
+        Node cached = cachedNode(fh, vp);
+        if (cached != null) {
             return cached;
         }
         Optional<String> rel = FileHandles.isRoot(so.objectId())
@@ -176,6 +176,12 @@ public final class StoreExportFileSystem implements ExportFileSystem {
         } catch (NoSuchFileException e) {
             throw new NfsException(NfsStatus.NFS4ERR_STALE, "gone from disk: " + vp.path());
         }
+    }
+
+    /** The cached node for this handle if it was made under the path's current registration. */
+    private Node cachedNode(FileHandle fh, ValidPath vp) {
+        Node cached = nodes.getIfPresent(fh);
+        return cached != null && cached.registrationTime() == vp.registrationTime() ? cached : null;
     }
 
     /** The valid path with this hash part; STALE once it is deleted. */
@@ -221,8 +227,8 @@ public final class StoreExportFileSystem implements ExportFileSystem {
             case EXPORT_ROOT -> {
                 ValidPath vp = index.current().byBaseName(name)
                         .orElseThrow(() -> new NfsException(NfsStatus.NFS4ERR_NOENT));
-                Node cached = nodes.getIfPresent(handles.storeObject(vp.path().hashPart(), ""));
-                if (cached != null && cached.registrationTime() == vp.registrationTime()) {
+                Node cached = cachedNode(handles.storeObject(vp.path().hashPart(), ""), vp);
+                if (cached != null) {
                     yield cached;
                 }
                 try {
@@ -428,8 +434,7 @@ public final class StoreExportFileSystem implements ExportFileSystem {
             return true;
         }
         ValidPath vp = index.current().byHashPart(so.hashPart()).orElse(null);
-        Node cached = vp == null ? null : nodes.getIfPresent(fh);
-        return vp == null || (cached != null && cached.registrationTime() == vp.registrationTime());
+        return vp == null || cachedNode(fh, vp) != null;
     }
 
     @Override
@@ -439,7 +444,7 @@ public final class StoreExportFileSystem implements ExportFileSystem {
                 return true;
             case EXPORT_ROOT: {
                 ValidPath vp = index.current().byBaseName(name).orElse(null);
-                return vp == null || isCached(handles.storeObject(vp.path().hashPart(), ""));
+                return vp == null || cachedNode(handles.storeObject(vp.path().hashPart(), ""), vp) != null;
             }
             default:
                 return dir.attributes().type() != FileType.DIRECTORY
