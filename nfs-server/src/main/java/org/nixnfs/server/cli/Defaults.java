@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.nixnfs.store.NixDatabase;
+import org.nixnfs.store.NixDatabaseException;
 import picocli.CommandLine;
 
 /** The embedded defaults: where state lives, which store to serve, how executors should mount. */
@@ -28,19 +30,49 @@ final class Defaults {
         return Path.of(home != null ? home : ".").resolve(".state").toAbsolutePath().normalize();
     }
 
-    /** This machine's store if it has one, else the demo store, built on first use. */
+    /**
+     * This machine's store (root {@code /}) if it has valid paths, else the demo store, built on
+     * first use; says in one line why it falls back.
+     */
     static Path storeRoot(Path stateDir) throws IOException, InterruptedException {
-        if (Files.isRegularFile(Path.of("/nix/var/nix/db/db.sqlite")) && Files.isDirectory(Path.of("/nix/store"))) {
+        String why = whyNotServe(Path.of("/"));
+        if (why == null) {
             return Path.of("/");
         }
+        return demoStore(stateDir, why + "; serving the demo store instead");
+    }
+
+    /**
+     * Why the store rooted at {@code root} is not worth serving by default, or null when it is:
+     * it has no store or no Nix database, or its database holds no valid path (any Nix command
+     * run without {@code --store} creates an empty {@code /nix}). A database that cannot be read
+     * is served all the same, so that the server reports the error instead of hiding it.
+     */
+    static String whyNotServe(Path root) {
+        Path store = root.resolve("nix/store");
+        if (!Files.isDirectory(store) || !Files.isRegularFile(NixDatabase.databaseFileOf(root))) {
+            return "no Nix store at " + store;
+        }
+        try {
+            if (NixDatabase.open(root).load().size() == 0) {
+                return store + " holds no valid path";
+            }
+        } catch (NixDatabaseException e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** The demo store under the state directory, built (or found up to date) by scripts/make-demo-store. */
+    static Path demoStore(Path stateDir, String why) throws IOException, InterruptedException {
         Path demo = stateDir.resolve("demo-store");
         String home = System.getenv("NIXNFS_HOME");
         Path script = Path.of(home != null ? home : ".").resolve("scripts/make-demo-store");
         if (!Files.isExecutable(script)) {
             throw new CommandLine.ParameterException(new CommandLine(new ServeCommand()),
-                    "there is no /nix/store here and no " + script + " to build a demo store; pass --store-root");
+                    why + ", but there is no " + script + " to build it; pass --store-root");
         }
-        System.err.println("nixnfs: no /nix/store on this machine; building the demo store in " + demo);
+        System.err.println("nixnfs: " + why + " (" + demo + ", built on first use)");
         Process p = new ProcessBuilder(script.toString(), demo.toString())
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)

@@ -16,13 +16,18 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Export a Nix store read-only over NFSv4 (4.0, 4.1, 4.2).",
             "",
-            "Without --store-root, exports the machine's /nix/store if there is one, otherwise builds a small "
-                + "demo store with Debian's nix-bin under the state directory and exports that.",
+            "Without --store-root, exports the machine's /nix/store if it holds valid paths, otherwise builds a "
+                + "small demo store with Debian's nix-bin under the state directory and exports that.",
             ""})
 public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--store-root", paramLabel = "DIR",
             description = "Directory containing nix/store and nix/var/nix/db (a Nix chroot store); / for this machine's store.")
     Path storeRoot;
+
+    @Option(names = "--demo-store",
+            description = "Export the demo store (built on first use under the state directory) even when this "
+                    + "machine has a Nix store.")
+    boolean demoStore;
 
     @Option(names = "--export-path", paramLabel = "PATH", defaultValue = "/nix/store",
             description = "Path clients mount (server:PATH); the pseudo filesystem leads from / to it. Default: ${DEFAULT-VALUE}.")
@@ -68,7 +73,11 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path state = stateDir != null ? stateDir : Defaults.stateDir();
-        Path root = storeRoot != null ? storeRoot : Defaults.storeRoot(state);
+        if (demoStore && storeRoot != null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--demo-store and --store-root exclude each other");
+        }
+        Path root = storeRoot != null ? storeRoot
+                : demoStore ? Defaults.demoStore(state, "--demo-store: serving the demo store") : Defaults.storeRoot(state);
         InetSocketAddress address = Defaults.parseListen(listen);
         NixnfsServer.Config defaults = NixnfsServer.Config.defaults(root, address, state);
         InetSocketAddress admin = adminListen.equals("none") ? null : Defaults.parseListen(adminListen);
