@@ -1,6 +1,6 @@
 #!/bin/sh
 # Guest side of benchmarks/vm-executor-bench: runs inside the busybox VM of
-# /work/shared/tools/linux-nfs-client/run-guest and does, through Linux's own NFS client,
+# vm/run-guest (vm/README.md) and does, through Linux's own NFS client,
 # what a Bazel executor does with a toolchain closure on /nix/store, once per server and
 # repetition, each time on a fresh mount (cold client cache), and prints one line per run:
 #

@@ -1,8 +1,8 @@
 #!/bin/sh
-# The remote executor: runs inside the VM of ../shared/tools/linux-nfs-client/run-guest
+# The remote executor: runs inside the VM of vm/run-guest
 # (Debian's kernel, busybox, nothing else: no Nix, no /nix/store), started by e2e/run:
 #
-#   run-guest --files DIR --mem MB --timeout S executor.sh E2E_CTL_PORT=P E2E_NFS_PORT=P \
+#   vm/run-guest --files DIR --mem MB --timeout S executor.sh E2E_CTL_PORT=P E2E_NFS_PORT=P \
 #       E2E_STORAGE_PORT=P E2E_SCHEDULER_WORKER_PORT=P
 #
 # DIR (/files here) holds bb_worker, bb_runner and their configs. The host (10.0.2.2)
@@ -13,9 +13,7 @@
 exec </dev/null
 HOST=${HOST:-10.0.2.2}
 E2E_HOST=$HOST; export E2E_HOST
-# run-guest shows the console through `sed -n '/start/,$p'`, which holds each line back
-# until the next one arrives (to know whether it is the last): a filler line follows.
-say() { echo "E2E-GUEST $(date +%T) $*"; echo; }
+say() { echo "E2E-GUEST $(date +%T) $*"; }
 # (busybox 1.35 wget -T segfaults here: timeout(1) bounds it instead.)
 ctl() { timeout 10 wget -q -O - "http://$HOST:$E2E_CTL_PORT/$1" 2>/dev/null; }
 

@@ -8,13 +8,12 @@
 #   2. "gc-open: holding", wait for the host's word (it runs GC meanwhile);
 #   3. read the rest through fd 3; the whole must match SHA; close fd 3;
 #   4. "gc-open: closed", wait for the host's word (GC again); VICTIM must now be gone.
-# Lines the host waits for are followed by a filler line (run-guest holds a line back
-# until the next one arrives). Prints PASS/FAIL lines and "gc-open: N passed, N failed".
+# Prints PASS/FAIL lines and "gc-open: N passed, N failed".
 exec </dev/null
 passed=0 failed=0
 pass() { echo "PASS: $*"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
-say() { echo "gc-open: $*"; echo "."; }
+say() { echo "gc-open: $*"; }
 finish() { echo "gc-open: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit $?; }
 word() { timeout 120 nc "$HOST" "$SIGNAL_PORT" 2>&1; }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Guest side of the kernel-client check: runs inside the busybox VM of
-# /work/shared/tools/linux-nfs-client/run-guest, mounts an NFSv4 server that listens
+# vm/run-guest, mounts an NFSv4 server that listens
 # on the host, and checks what a Bazel executor would see at /nix/store.
 # Normally started by ./run-mount-check (beside this file), which prepares /files:
 #

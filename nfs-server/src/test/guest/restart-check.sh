@@ -1,6 +1,6 @@
 #!/bin/sh
 # Guest side of the server-restart check (see ./run-restart-check, which starts it with
-# /work/shared/tools/linux-nfs-client/run-guest and prepares /files). An executor's
+# vm/run-guest and prepares /files). An executor's
 # mount must survive a restart of the server: same file handles, state recovered, no
 # ESTALE or EIO for the programs reading /nix/store.
 #
@@ -98,8 +98,6 @@ else
 fi
 
 echo "restart-check: ready for restart"
-# run-guest's console filter (sed '/=== guest start/,$p') holds each line back until the
-# next one arrives (the $ address reads one line ahead): this line lets the marker out.
 echo "restart-check: waiting for the host's word on port $SIGNAL_PORT"
 if reply=$(timeout "$RESTART_WAIT" nc "$HOST" "$SIGNAL_PORT" 2>&1) && [ -n "$reply" ]; then
   echo "restart-check: the host says: $reply"

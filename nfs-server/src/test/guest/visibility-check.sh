@@ -8,9 +8,8 @@
 # asking too early would, which is what negative lookup caching remembers), prints
 # "visibility: waiting", then polls every 20 ms: "visibility: EXEC <output>" when the
 # executable runs, then "visibility: LISTED" when `ls /nix/store` shows the path. The host
-# times those lines against the moment it registered the path. Every such line is followed
-# by a filler line at once: run-guest's console filter holds a line back until the next
-# one arrives, and the timing is the point here.
+# times those lines against the moment it registered the path (vm/run-guest passes each
+# line on as soon as it is complete).
 mkdir -p /nix/store
 if ! mount -t nfs4 -o "port=$PORT,$OPTS" "$HOST:/nix/store" /nix/store; then
   echo "visibility: FAIL mount with $OPTS"; exit 1
@@ -19,7 +18,7 @@ ls /nix/store > /dev/null
 if ls "/nix/store/$NAME" > /dev/null 2>&1; then
   echo "visibility: FAIL $NAME exists before it was registered"; exit 1
 fi
-say() { echo "visibility: $*"; echo "."; }
+say() { echo "visibility: $*"; }
 say waiting
 # First only run it, as an executor does (a listing would revalidate the directory and help);
 # then list the store.
