@@ -50,7 +50,7 @@ class NixStoreIntegrationTest {
 
     @BeforeAll
     static void nix() {
-        NixStoreFixture.assumeNix();
+        NixStoreFixture.requireNix();
     }
 
     @BeforeEach

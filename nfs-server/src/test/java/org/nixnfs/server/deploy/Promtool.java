@@ -6,11 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
 
-/**
- * Prometheus' own checker: {@code promtool} from PATH, else from Debian's prometheus package,
- * downloaded with apt-get and unpacked (not installed: that would start a Prometheus server).
- */
+/** Prometheus' own checker, {@code promtool}, from the PATH (Debian's prometheus, which scripts/install-deps installs). */
 final class Promtool {
     private static Path path;
 
@@ -20,7 +18,7 @@ final class Promtool {
     record Result(int exit, String out) {
     }
 
-    static synchronized Path path() throws IOException, InterruptedException {
+    static synchronized Path path() {
         if (path != null) {
             return path;
         }
@@ -30,19 +28,7 @@ final class Promtool {
                 return path = p;
             }
         }
-        Path cache = Path.of(System.getProperty("java.io.tmpdir"), "nixnfs-promtool");
-        Path tool = cache.resolve("usr/bin/promtool");
-        if (!Files.isExecutable(tool)) {
-            Files.createDirectories(cache);
-            String script = "set -e; cd '" + cache + "'; rm -f prometheus_*.deb; "
-                    + "apt-get download prometheus >/dev/null 2>&1 || { apt-get update -qq && apt-get download prometheus; }; "
-                    + "dpkg-deb -x prometheus_*.deb . && rm -f prometheus_*.deb";
-            Result r = run(cache, List.of("bash", "-c", script));
-            if (r.exit() != 0 || !Files.isExecutable(tool)) {
-                throw new IOException("cannot get promtool from Debian's prometheus package: " + r.out());
-            }
-        }
-        return path = tool;
+        return Assertions.fail("promtool is not on the PATH: run scripts/install-deps (Debian's prometheus)");
     }
 
     static Result run(Path dir, List<String> cmd) throws IOException, InterruptedException {

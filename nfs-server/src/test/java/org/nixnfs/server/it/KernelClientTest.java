@@ -46,7 +46,7 @@ import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.OpCode;
 
 /**
- * Linux's own NFS client against the server: a qemu guest (run-guest, software emulation)
+ * Linux's own NFS client against the server: a qemu guest (vm/run-guest, software emulation)
  * mounts the demo store (scripts/make-demo-store) at /nix/store, as a Bazel executor does,
  * from an in-process server on 127.0.0.1. The guest's output goes to the test log
  * (target/surefire-reports/...-output.txt, lines prefixed with the run's name); a failure
@@ -87,9 +87,8 @@ class KernelClientTest {
 
     @BeforeAll
     static void start() throws Exception {
-        // run-guest installs these itself with a plain apt-get (no wait for the dpkg lock, so it
-        // fails while another module's tests are installing something): install-deps first.
-        HostTools.requirePackages("qemu-system-x86", "busybox-static", "kmod", "cpio");
+        // What vm/run-guest and run-mount-check need: fail at once, naming scripts/install-deps.
+        HostTools.requirePackages("qemu-system-x86", "busybox-static", "cpio", "gcc", "libc6-dev");
         storeRoot = HostTools.demoStoreRoot();
         storeDir = storeRoot.resolve("nix/store");
         server = ServerHarness.start(storeRoot, 90, 0);

@@ -18,11 +18,8 @@ import org.nixnfs.server.it.guest.HostTools;
  * demo store: benchmarks/ganesha/libnfs-check lists the export, walks every store path and
  * reads every file back (sha256). Its output goes to the test log; a failure quotes its FAIL lines.
  *
- * <p>libnfs-utils is installed with scripts/install-deps when missing. If that is impossible the
- * test fails rather than skips, unless apt itself is unusable (no apt-get, or no root/sudo): a
- * skipped check disappears quietly from CI, while an install that fails on a Debian machine (no
- * mirror, a package renamed, the dpkg lock held for too long) is something to fix, not to hide.
- * See {@link HostTools#requirePackages}.
+ * <p>Without libnfs-utils the test fails, naming scripts/install-deps (which installs it before
+ * the tests run); see {@link HostTools#requirePackages}.
  */
 @Tag("slow")
 class LibnfsClientTest {

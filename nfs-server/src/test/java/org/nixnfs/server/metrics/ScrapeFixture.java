@@ -42,7 +42,7 @@ public final class ScrapeFixture implements AutoCloseable {
 
     /** @param configure changes to the server's configuration (admin listener on a free loopback port) */
     public static ScrapeFixture start(UnaryOperator<NixnfsServer.Config> configure) throws Exception {
-        NixStoreFixture.assumeNix();
+        NixStoreFixture.requireNix();
         Path dir = Files.createTempDirectory("nixnfs-scrape-store");
         NixStoreFixture nix = NixStoreFixture.create(dir);
         StorePath data = nix.addText("data.txt", "0123456789abcdef".repeat(20_000)); // 320,000 bytes

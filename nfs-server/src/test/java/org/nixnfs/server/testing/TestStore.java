@@ -34,7 +34,7 @@ public final class TestStore {
 
     public static synchronized TestStore get() throws IOException {
         if (instance == null) {
-            NixStoreFixture.assumeNix();
+            NixStoreFixture.requireNix();
             Path dir = Files.createTempDirectory("nixnfs-test-store");
             NixStoreFixture nix = NixStoreFixture.create(dir);
             String expr = "let\n"

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Assertions;
 import org.nixnfs.store.NixDatabase;
 import org.nixnfs.store.StorePath;
 
@@ -24,7 +24,7 @@ import org.nixnfs.store.StorePath;
  * and changed with Debian's Nix 2.8 ({@code nix-bin}), offline.
  *
  * <pre>{@code
- * NixStoreFixture.assumeNix();                       // installs nix-bin if needed
+ * NixStoreFixture.requireNix();                      // fails the test when Nix is missing
  * NixStoreFixture store = NixStoreFixture.create(tempDir);
  * List<StorePath> out = store.build(NixStoreFixture.derivation("hello", "echo hi > $out"));
  * Path onDisk = store.realPath(out.get(0));          // <root>/nix/store/<hash>-hello
@@ -47,7 +47,6 @@ public final class NixStoreFixture {
             "sandbox-paths = /bin /usr /lib /lib64",
             "");
     private static final long COMMAND_TIMEOUT_SECONDS = 300;
-    private static volatile Optional<String> nixProblem;
 
     private final Path root;
     private final Path workDir;
@@ -58,21 +57,14 @@ public final class NixStoreFixture {
     }
 
     /**
-     * Makes sure Nix is installed (running {@code scripts/install-deps nix-bin} of this repository
-     * when it is not), else aborts the calling test with the reason. Call at the start of a test or
-     * in {@code @BeforeAll}.
+     * Fails the calling test, naming the command that installs Nix, when Nix is missing (a test
+     * never installs anything, and never skips for want of a tool). Call at the start of a test
+     * or in {@code @BeforeAll}.
      */
-    public static void assumeNix() {
-        Optional<String> problem = nixProblem();
-        Assumptions.assumeTrue(problem.isEmpty(), () -> "Nix is not available, skipping: " + problem.orElse(""));
-    }
-
-    /** Why Nix cannot be used, after trying to install it; empty when it can. */
-    public static synchronized Optional<String> nixProblem() {
-        if (nixProblem == null) {
-            nixProblem = installNix();
+    public static void requireNix() {
+        if (!onPath("nix-build")) {
+            Assertions.fail("nix-build is not on the PATH: install Nix with scripts/install-deps (Debian's nix-bin)");
         }
-        return nixProblem;
     }
 
     /**
@@ -80,7 +72,7 @@ public final class NixStoreFixture {
      * JUnit {@code @TempDir}.
      */
     public static NixStoreFixture create(Path dir) throws IOException {
-        assumeNix();
+        requireNix();
         Path root = dir.resolve("store-root").toAbsolutePath();
         Path work = dir.resolve("nix-work").toAbsolutePath();
         Files.createDirectories(root);
@@ -285,25 +277,6 @@ public final class NixStoreFixture {
         });
     }
 
-    /** Installs nix-bin with the repository's script if nix-build is missing; the problem if that fails. */
-    private static Optional<String> installNix() {
-        if (onPath("nix-build")) {
-            return Optional.empty();
-        }
-        Optional<Path> script = findInstallScript();
-        if (script.isEmpty()) {
-            return Optional.of("nix-build is not on the PATH and scripts/install-deps was not found above "
-                    + Path.of("").toAbsolutePath());
-        }
-        try {
-            run(List.of(script.get().toString(), "nix-bin"), Map.of(), null);
-        } catch (IOException e) {
-            return Optional.of("installing nix-bin with " + script.get() + " failed: " + e.getMessage());
-        }
-        return onPath("nix-build") ? Optional.empty()
-                : Optional.of(script.get() + " nix-bin ran but nix-build is still not on the PATH");
-    }
-
     private static boolean onPath(String program) {
         String path = Optional.ofNullable(System.getenv("PATH")).orElse("/usr/bin:/bin");
         for (String dir : path.split(":")) {
@@ -312,15 +285,5 @@ public final class NixStoreFixture {
             }
         }
         return false;
-    }
-
-    private static Optional<Path> findInstallScript() {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path s = d.resolve("scripts/install-deps");
-            if (Files.isExecutable(s)) {
-                return Optional.of(s);
-            }
-        }
-        return Optional.empty();
     }
 }

@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  * A host command run by a test (run-mount-check, libnfs-check, make-demo-store ...): standard
  * output and error, merged, are copied line by line to the test log ({@code [label] line}) and
  * kept for the failure message; listeners see each line as it arrives (to react to a marker
- * the guest prints). Standard input is /dev/null, so nothing (apt-get, qemu) can ever wait on it.
+ * the guest prints). Standard input is /dev/null, so nothing (qemu, a script) can ever wait on it.
  */
 public final class HostProcess implements AutoCloseable {
     private static final Pattern SUMMARY = Pattern.compile("(\\d+) passed, (\\d+) failed");
@@ -44,9 +44,8 @@ public final class HostProcess implements AutoCloseable {
 
     /**
      * Starts {@code command} in {@code dir} with this JVM's environment plus {@code extraEnv}.
-     * The environment is made fit for the scripts' own apt-get runs: PATH includes the sbin
-     * directories (dpkg needs ldconfig and start-stop-daemon on PATH), HOME is set (run-guest
-     * keeps its kernel cache under it, with {@code set -u}), and apt asks no questions.
+     * PATH includes the sbin directories (as a root shell's does), and HOME is set (vm/run-guest
+     * finds its kernel cache under it, with {@code set -u}).
      */
     public static HostProcess start(String label, List<String> command, Path dir, Map<String, String> extraEnv,
                                     Consumer<String> listener) {
@@ -57,7 +56,6 @@ public final class HostProcess implements AutoCloseable {
         Map<String, String> env = pb.environment();
         env.put("PATH", withSbin(env.getOrDefault("PATH", "/usr/bin:/bin")));
         env.putIfAbsent("HOME", System.getProperty("user.home", "/root"));
-        env.put("DEBIAN_FRONTEND", "noninteractive");
         env.putAll(extraEnv);
         System.out.println("[" + label + "] $ " + String.join(" ", command)
                 + (extraEnv.isEmpty() ? "" : "   (env " + extraEnv + ")"));

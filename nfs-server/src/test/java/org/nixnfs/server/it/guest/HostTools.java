@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /** The repository's scripts, the Debian packages they need, and the demo store, for the real-client tests. */
 public final class HostTools {
@@ -36,20 +35,6 @@ public final class HostTools {
         return repoRoot().resolve("nfs-server/src/test/guest");
     }
 
-    /**
-     * Why apt cannot be used here at all, or null when it can: no apt-get/dpkg-query (not a
-     * Debian-like system), or neither root nor a sudo to become it.
-     */
-    static String aptUnusable() {
-        if (!onPath("apt-get") || !onPath("dpkg-query")) {
-            return "apt-get/dpkg-query not found on PATH (not a Debian system)";
-        }
-        if (!"root".equals(System.getProperty("user.name")) && !onPath("sudo")) {
-            return "not root and no sudo";
-        }
-        return null;
-    }
-
     static boolean onPath(String command) {
         for (String d : HostProcess.withSbin(System.getenv().getOrDefault("PATH", "/usr/bin:/bin")).split(":")) {
             if (!d.isEmpty() && new File(d, command).canExecute()) {
@@ -60,14 +45,10 @@ public final class HostTools {
     }
 
     /**
-     * Makes sure Debian packages are installed, with scripts/install-deps (which serialises
-     * concurrent installs and waits for the dpkg lock).
-     *
-     * <p>Failing versus skipping: a test whose tools cannot be installed FAILS, because a
-     * skipped real-client test is easy to overlook and would let the check silently vanish from
-     * CI (a broken mirror, a renamed package, a lock held too long are all things someone must
-     * fix). It is skipped only when apt is unusable as such (no apt-get, or no root): then the
-     * machine simply cannot run it, and failing would only make the suite unusable there.
+     * Fails the calling test, naming the command that installs them, unless these Debian
+     * packages are installed. scripts/install-deps installs every package the tests need before
+     * they run; a test never installs anything, and never skips for want of a tool (a skipped
+     * check vanishes quietly from CI).
      */
     public static void requirePackages(String... packages) throws InterruptedException {
         List<String> missing = new ArrayList<>();
@@ -76,20 +57,8 @@ public final class HostTools {
                 missing.add(p);
             }
         }
-        if (missing.isEmpty()) {
-            return;
-        }
-        String why = aptUnusable();
-        Assumptions.assumeTrue(why == null, () -> "cannot install " + missing + ": " + why);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(repoRoot().resolve("scripts/install-deps").toString());
-        cmd.addAll(missing);
-        try (HostProcess p = HostProcess.start("install-deps", cmd, repoRoot())) {
-            int rc = p.await(Duration.ofMinutes(15));
-            if (rc != 0) {
-                fail("could not install " + missing + " (apt is usable, so this is a failure, not a skip): "
-                        + p.failureReport(rc));
-            }
+        if (!missing.isEmpty()) {
+            fail("Debian packages " + missing + " are missing: run scripts/install-deps");
         }
     }
 
@@ -112,8 +81,7 @@ public final class HostTools {
     /**
      * The demo store (scripts/make-demo-store), built once per test JVM into a temporary
      * directory: returns the chroot store's root, which holds nix/store and nix/var/nix/db (what
-     * {@code NixnfsServer.Config.storeRoot} wants). make-demo-store installs nix-bin when it is
-     * missing; here that goes through {@link #requirePackages} first, with its fail-or-skip rule.
+     * {@code NixnfsServer.Config.storeRoot} wants). Fails when nix-bin is missing.
      */
     public static synchronized Path demoStoreRoot() throws IOException, InterruptedException {
         if (demoStoreRoot == null) {
