@@ -32,8 +32,9 @@ import org.nixnfs.store.testing.NixStoreFixture;
 import org.nixnfs.store.usage.UsageDatabase;
 
 /**
- * {@code kill -9} of a real server process: access times the server has flushed survive; a GC run killed half-way leaves a store Nix finds consistent, loses nothing
- * live, and the next run finishes the job.
+ * {@code kill -9} of a real server process: access times the server has flushed survive; a GC
+ * run killed half-way leaves a store Nix finds consistent, loses nothing live, and the next run
+ * finishes the job.
  */
 @Tag("slow")
 class CrashSafetyTest {
