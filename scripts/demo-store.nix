@@ -9,6 +9,7 @@
 #   tree      a directory with nested dirs, an absolute symlink into another store path,
 #             a relative symlink, a dangling-free ../ symlink and an empty file
 #   blob      share/blob.bin, a 4 MiB deterministic file (multi-READ transfers)
+#   names     files, a directory and a symlink with non-ASCII (UTF-8) names
 #   demo      the root: references all of the above, so its closure is the whole store
 let
   system = builtins.currentSystem;
@@ -56,14 +57,29 @@ let
       | head -c 4194304 > $out/share/blob.bin
   '';
 
+  # File names that are not ASCII (UTF-8, as Nix stores them: bytes, never normalised):
+  # "café" twice, precomposed (NFC, c3 a9) and decomposed (NFD, "e" + cc 81), which must
+  # stay two different files; 3- and 4-byte sequences (the 4-byte one is a surrogate pair
+  # in Java's UTF-16 strings); a non-ASCII directory and a symlink to a non-ASCII name.
+  names = mk "demo-names" ''
+    set -e
+    mkdir -p "$out/Ελληνικά/κατάλογος"
+    printf 'NFC \303\251\n' > "$out/$(printf 'caf\303\251')"
+    printf 'NFD e\314\201\n' > "$out/$(printf 'cafe\314\201')"
+    printf 'three-byte UTF-8\n' > "$out/日本語.txt"
+    printf 'four-byte UTF-8\n' > "$out/emoji-🦀.txt"
+    printf 'nested\n' > "$out/Ελληνικά/κατάλογος/файл.txt"
+    ln -s "Ελληνικά/κατάλογος/файл.txt" "$out/ссылка"
+  '';
+
   demo = mk "demo" ''
     set -e
     mkdir -p $out/bin
     ln -s ${hello}/bin/hello $out/bin/hello
     ln -s ${tree} $out/tree
     ln -s ${blob}/share/blob.bin $out/blob.bin
-    printf '%s\n' ${greeting} ${hello} ${tree} ${blob} > $out/closure.txt
+    printf '%s\n' ${greeting} ${hello} ${tree} ${blob} ${names} > $out/closure.txt
   '';
 in
 # nix-build builds every derivation of a top-level attribute set (printed by name order).
-{ inherit greeting hello tree blob demo; }
+{ inherit greeting hello tree blob names demo; }

@@ -20,6 +20,7 @@
 #   /files/tree.txt         "TYPE MODE PATH" lines (f/d/l, octal perms) for every entry
 #   /files/manifest.sha256  "SHA256  PATH" lines for every regular file
 #   /files/symlinks.txt     "PATH<TAB>TARGET" lines for every symlink
+#   /files/names.txt        PATH lines of the entries whose names are not ASCII
 #   /files/exec             PATH of an executable to run
 #   /files/exec.expected    its expected standard output
 # PATHs are relative to the export's root. Prints "PASS: ..." / "FAIL: ..." / "SKIP: ..."
@@ -94,6 +95,25 @@ if [ -f /files/tree.txt ]; then
   fi
 else
   skip "tree (no /files/tree.txt)"
+fi
+
+# --- non-ASCII names: each found by its exact bytes, and listed by its parent with them
+if [ -f /files/names.txt ]; then
+  n=0 bad=0
+  while IFS= read -r p; do
+    n=$((n + 1))
+    parent=$(dirname "$p") base=$(basename "$p")
+    if ! { [ -e "$p" ] || [ -L "$p" ]; }; then bad=$((bad + 1)); fail "non-ASCII name: $p not found by name"
+    else
+      # READDIR's names, compared by the shell itself (busybox ls would escape the bytes)
+      listed=no
+      for e in "$parent"/* "$parent"/.[!.]*; do [ "${e##*/}" = "$base" ] && listed=yes; done
+      [ $listed = yes ] || { bad=$((bad + 1)); fail "non-ASCII name: $parent does not list $base"; }
+    fi
+  done < /files/names.txt
+  [ "$bad" -eq 0 ] && pass "non-ASCII names: all $n found by name and listed byte for byte"
+else
+  skip "non-ASCII names (no /files/names.txt)"
 fi
 
 # --- file contents

@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Store content never changes while its store path stays registered, so everything read from
  * disk is cached without invalidation; a cached node is only trusted while its store path is
- * valid under the same registration time (checked on every use, against the in-memory index).
+ * valid under the same registration time (checked on every use, against the in-memory index),
+ * and lookups, listings, link targets and open files are cached by that registration.
  */
 public final class StoreExportFileSystem implements ExportFileSystem {
     private static final Logger log = LoggerFactory.getLogger(StoreExportFileSystem.class);
@@ -48,14 +49,25 @@ public final class StoreExportFileSystem implements ExportFileSystem {
 
     private final Cache<FileHandle, Node> nodes;
     private final Cache<LookupKey, Node> lookups;
-    private final Cache<FileHandle, DirectoryListing> listings;
-    private final Cache<FileHandle, String> linkTargets;
-    private final Cache<FileHandle, OpenFile> openFiles;
+    private final Cache<Registered, DirectoryListing> listings;
+    private final Cache<Registered, String> linkTargets;
+    private final Cache<Registered, OpenFile> openFiles;
 
     private volatile StoreDirState storeDirState;
     private volatile FsStatsSample fsStats = new FsStatsSample(new FsStats(0, 0, 0), 0);
 
-    private record LookupKey(FileHandle dir, String name) {
+    /**
+     * A store object as of one registration of its store path: a path deleted and registered
+     * again with other contents keeps its handles, so what is cached by handle is cached by
+     * registration too, and nothing cached from the old contents is served for the new.
+     */
+    private record Registered(FileHandle handle, long registrationTime) {
+        static Registered of(Node n) {
+            return new Registered(n.handle(), n.registrationTime());
+        }
+    }
+
+    private record LookupKey(Registered dir, String name) {
     }
 
     /** The store directory as of one index snapshot: its change attribute, mtime and (lazily) listing. */
@@ -101,11 +113,11 @@ public final class StoreExportFileSystem implements ExportFileSystem {
         this.nodes = Caffeine.newBuilder().maximumSize(cache.nodes()).recordStats().build();
         this.lookups = Caffeine.newBuilder().maximumSize(cache.lookups()).recordStats().build();
         this.listings = Caffeine.newBuilder().maximumWeight(cache.listingEntries())
-                .weigher((FileHandle k, DirectoryListing v) -> Math.max(1, v.size())).recordStats().build();
+                .weigher((Registered k, DirectoryListing v) -> Math.max(1, v.size())).recordStats().build();
         this.linkTargets = Caffeine.newBuilder().maximumSize(cache.nodes()).recordStats().build();
         this.openFiles = Caffeine.newBuilder().maximumSize(cache.openFiles()).recordStats()
                 .expireAfterAccess(10, TimeUnit.MINUTES)
-                .removalListener((FileHandle k, OpenFile f, com.github.benmanes.caffeine.cache.RemovalCause c) -> {
+                .removalListener((Registered k, OpenFile f, com.github.benmanes.caffeine.cache.RemovalCause c) -> {
                     if (f != null) {
                         f.release();
                     }
@@ -244,7 +256,7 @@ public final class StoreExportFileSystem implements ExportFileSystem {
     private Node lookupInStorePath(Node dir, String name) throws NfsException {
         requireDirectory(dir);
         ValidPath vp = validPath(dir.hashPart());
-        LookupKey key = new LookupKey(dir.handle(), name);
+        LookupKey key = new LookupKey(Registered.of(dir), name);
         Node cached = lookups.getIfPresent(key);
         if (cached == NEGATIVE && dir.registrationTime() == vp.registrationTime()) {
             throw new NfsException(NfsStatus.NFS4ERR_NOENT);
@@ -321,12 +333,12 @@ public final class StoreExportFileSystem implements ExportFileSystem {
             default:
                 requireDirectory(dir);
                 validPath(dir.hashPart());
-                DirectoryListing cached = listings.getIfPresent(dir.handle());
+                DirectoryListing cached = listings.getIfPresent(Registered.of(dir));
                 if (cached != null) {
                     return cached;
                 }
                 DirectoryListing l = DirectoryListing.positional(readDirectory(dir.diskPath()));
-                listings.put(dir.handle(), l);
+                listings.put(Registered.of(dir), l);
                 return l;
         }
     }
@@ -374,13 +386,13 @@ public final class StoreExportFileSystem implements ExportFileSystem {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "not a symlink");
         }
         validPath(node.hashPart());
-        String cached = linkTargets.getIfPresent(node.handle());
+        String cached = linkTargets.getIfPresent(Registered.of(node));
         if (cached != null) {
             return cached;
         }
         try {
             String target = Files.readSymbolicLink(node.diskPath()).toString();
-            linkTargets.put(node.handle(), target);
+            linkTargets.put(Registered.of(node), target);
             return target;
         } catch (IOException e) {
             log.error("cannot read symlink {}", node.diskPath(), e);
@@ -396,8 +408,9 @@ public final class StoreExportFileSystem implements ExportFileSystem {
                     : t == FileType.SYMLINK ? NfsStatus.NFS4ERR_SYMLINK : NfsStatus.NFS4ERR_INVAL);
         }
         validPath(node.hashPart());
+        Registered key = Registered.of(node);
         while (true) {
-            OpenFile f = openFiles.get(node.handle(), h -> openChannel(node));
+            OpenFile f = openFiles.get(key, k -> openChannel(node));
             if (f == null) {
                 throw new NfsException(NfsStatus.NFS4ERR_IO, "cannot open " + node.diskPath());
             }
@@ -405,7 +418,7 @@ public final class StoreExportFileSystem implements ExportFileSystem {
                 return f.retain();
             } catch (io.netty.util.IllegalReferenceCountException raced) {
                 // Evicted and closed between get() and retain(): open it again.
-                openFiles.asMap().remove(node.handle(), f);
+                openFiles.asMap().remove(key, f);
             }
         }
     }
@@ -448,13 +461,14 @@ public final class StoreExportFileSystem implements ExportFileSystem {
             }
             default:
                 return dir.attributes().type() != FileType.DIRECTORY
-                        || lookups.getIfPresent(new LookupKey(dir.handle(), name)) != null;
+                        || lookups.getIfPresent(new LookupKey(Registered.of(dir), name)) != null;
         }
     }
 
     @Override
     public boolean isOpenCached(Node file) {
-        return file.kind() != Node.Kind.STORE_OBJECT || openFiles.getIfPresent(file.handle()) != null;
+        return file.kind() != Node.Kind.STORE_OBJECT
+                || openFiles.getIfPresent(Registered.of(file)) != null;
     }
 
     @Override
@@ -462,13 +476,13 @@ public final class StoreExportFileSystem implements ExportFileSystem {
         return switch (dir.kind()) {
             case PSEUDO -> null;
             case EXPORT_ROOT -> storeDirState.listing;
-            case STORE_OBJECT -> listings.getIfPresent(dir.handle());
+            case STORE_OBJECT -> listings.getIfPresent(Registered.of(dir));
         };
     }
 
     @Override
     public boolean isLinkCached(Node link) {
-        return link.kind() != Node.Kind.STORE_OBJECT || linkTargets.getIfPresent(link.handle()) != null;
+        return link.kind() != Node.Kind.STORE_OBJECT || linkTargets.getIfPresent(Registered.of(link)) != null;
     }
 
     @Override

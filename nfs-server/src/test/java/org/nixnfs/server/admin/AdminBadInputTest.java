@@ -15,9 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -167,6 +169,7 @@ class AdminBadInputTest {
     }
 
     @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void hangingAdminClientsDoNotBlockNfsOrOtherAdminClients() throws Exception {
         List<Socket> hanging = new ArrayList<>();
         try {
@@ -182,16 +185,18 @@ class AdminBadInputTest {
                     + "only part of it").getBytes(StandardCharsets.US_ASCII));
             hanging.add(slowBody);
 
-            long start = System.nanoTime();
+            // Each of these would hang (and the class time out) if a hanging client held them up.
             long read = f.traffic();
             assertEquals(4 * f.dataSize(), read);
-            assertTrue(System.nanoTime() - start < 20_000_000_000L, "NFS reads took too long beside hanging admin clients");
             assertEquals(200, f.get("/healthz").statusCode());
             Map<String, Double> m = f.scrape();
             assertTrue(m.get("nixnfs_nfs_read_bytes_total") >= read);
-            for (Socket s : hanging) {
-                assertTrue(!s.isClosed());
-            }
+            assertTrue(f.get("/api/v1/gc/plan").body().contains("evaluatedAt"), "another client's GC plan is answered");
+            // The server kept the hanging requests: one that finishes now is answered.
+            Socket first = hanging.get(0);
+            first.getOutputStream().write("1\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = readAll(first);
+            assertTrue(answer.startsWith("HTTP/1.1 200") && answer.contains("nixnfs_nfs_read_bytes_total"), answer);
         } finally {
             for (Socket s : hanging) {
                 s.close();
@@ -207,12 +212,11 @@ class AdminBadInputTest {
             try (Socket half = new Socket("127.0.0.1", admin.localAddress().getPort());
                  Socket idle = new Socket("127.0.0.1", admin.localAddress().getPort())) {
                 half.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
-                half.setSoTimeout(10_000);
-                idle.setSoTimeout(10_000);
-                long start = System.nanoTime();
+                // The event is the close; a server that never closes fails on the read timeout.
+                half.setSoTimeout(120_000);
+                idle.setSoTimeout(120_000);
                 assertEquals(-1, half.getInputStream().read(), "half-sent request: closed without an answer");
                 assertEquals(-1, idle.getInputStream().read(), "idle connection: closed");
-                assertTrue(System.nanoTime() - start < 5_000_000_000L);
             }
             // A well-behaved client is still served.
             try (Socket ok = new Socket("127.0.0.1", admin.localAddress().getPort())) {

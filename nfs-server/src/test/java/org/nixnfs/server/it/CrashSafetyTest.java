@@ -29,11 +29,12 @@ import org.nixnfs.store.NixDatabase;
 import org.nixnfs.store.StoreIndex;
 import org.nixnfs.store.StorePath;
 import org.nixnfs.store.testing.NixStoreFixture;
+import org.nixnfs.store.usage.UsageDatabase;
 
 /**
- * {@code kill -9} of a real server process: access times recorded more than a flush interval
- * before survive; a GC run killed half-way leaves a store Nix finds consistent, loses nothing
- * live, and the next run finishes the job.
+ * {@code kill -9} of a real server process: access times the server has flushed survive; a GC
+ * run killed half-way leaves a store Nix finds consistent, loses nothing live, and the next run
+ * finishes the job.
  */
 @Tag("slow")
 class CrashSafetyTest {
@@ -49,7 +50,7 @@ class CrashSafetyTest {
             try (Nfs4TestClient c = Nfs4TestClient.connect(new InetSocketAddress("127.0.0.1", port), 1)) {
                 c.lookup("/nix/store/" + p.baseName());
             }
-            Thread.sleep(6_500); // more than the 5 s flush interval
+            awaitFlushed(state, p); // the server's periodic flush wrote it to disk: now the kill
         } finally {
             server.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no final flush
         }
@@ -99,10 +100,10 @@ class CrashSafetyTest {
                         + "\nserver log:\n" + Files.readString(state.resolve("server.log")));
             }
             run.cancel(true);
+            killAndAwaitOrphans(server);
         } finally {
             server.destroyForcibly().waitFor();
         }
-        Thread.sleep(3_000); // a nix-store the server had started finishes on its own
         assertConsistent(nix, kept);
         int before = NixDatabase.open(nix.storeRoot()).load().size();
 
@@ -115,6 +116,31 @@ class CrashSafetyTest {
         assertConsistent(nix, kept);
         StoreIndex after = NixDatabase.open(nix.storeRoot()).load();
         assertTrue(after.paths().stream().noneMatch(v -> v.path().name().startsWith("dead-")), "the rest went too");
+    }
+
+    /** Waits until the usage database in {@code state} holds a use of {@code p}, read as the CLI reads it. */
+    private static void awaitFlushed(Path state, StorePath p) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!UsageDatabase.readIfExists(state).containsKey(p.hashPart())) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the server never flushed the use of " + p + " to " + state);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * SIGKILLs the server and waits for the processes it had started (a nix-store deleting a
+     * batch) to finish on their own, as they would after a real crash. The server is stopped
+     * (SIGSTOP) first, so it cannot start another one between the listing and the kill.
+     */
+    private static void killAndAwaitOrphans(Process server) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-STOP", Long.toString(server.pid())).start().waitFor());
+        List<ProcessHandle> children = server.descendants().toList();
+        server.destroyForcibly().waitFor();
+        for (ProcessHandle child : children) {
+            child.onExit().get(300, TimeUnit.SECONDS);
+        }
     }
 
     /** Nix's own verification passes; the rooted path and its closure are all there. */

@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.nixnfs.server.testing.Nfs4TestClient.*;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.testing.CompoundReply;
 import org.nixnfs.server.testing.Nfs4TestClient;
@@ -85,6 +90,86 @@ class ExportLifecycleTest {
             CompoundReply r = c.compound(c.newCompound().putFh(storeDir).lookup(fresh.baseName()));
             r.ok(22);
             assertEquals(NFS4ERR_NOENT, r.next(15));
+        }
+    }
+
+    /**
+     * A store path deleted and registered again with other contents (a non-reproducible build
+     * pushed anew): clients get the new files, sizes and listing, never nodes, listings, lookups
+     * or open files cached from the old registration.
+     */
+    @Test
+    void aPathRegisteredAgainServesItsNewContent(@TempDir Path dir) throws Exception {
+        NixStoreFixture nix = NixStoreFixture.create(dir);
+        StorePath p = nix.build(NixStoreFixture.derivation("reborn",
+                "/bin/mkdir -p $out/bin; printf old > $out/bin/tool; printf gone > $out/old-only")).get(0);
+        String tool = TestStore.exportPath(p) + "/bin/tool";
+        try (NixnfsServer server = ServerHarness.start(nix.storeRoot(), 90, 0);
+             Nfs4TestClient c = Nfs4TestClient.connect(server.address(), 2)) {
+            // Fill every cache with the old registration: lookups (a miss too), attributes, listing, an open file.
+            byte[] oldFh = c.lookup(tool);
+            assertEquals(3L, c.getAttr(oldFh, SIZE).get(SIZE));
+            assertEquals(Set.of("bin", "old-only"), Set.copyOf(c.readDirNames(c.lookup(TestStore.exportPath(p)), 8192)));
+            assertEquals(NFS4ERR_NOENT, lookupStatus(c, TestStore.exportPath(p) + "/new-only"));
+            Opened o = c.open(c.lookup(TestStore.exportPath(p) + "/bin"), "tool");
+            assertEquals("old", utf8(c.readAll(o.fh(), o.seqid(), o.other(), 4096)));
+            c.close(o);
+            long registeredAt = registrationTime(server, p);
+
+            nix.delete(p);
+            awaitStatus(c, TestStore.exportPath(p), NFS4ERR_NOENT);
+            // The new registration must be told from the old one by Nix's registration time (whole seconds).
+            while (Instant.now().getEpochSecond() <= registeredAt) {
+                Thread.sleep(50);
+            }
+            Path real = nix.realPath(p);
+            Files.createDirectories(real.resolve("bin"));
+            Files.writeString(real.resolve("bin/tool"), "new, and longer");
+            Files.writeString(real.resolve("new-only"), "new");
+            nix.registerValidity(p, List.of());
+            awaitStatus(c, TestStore.exportPath(p), 0);
+
+            byte[] fh = c.lookup(tool);
+            assertEquals(15L, c.getAttr(fh, SIZE).get(SIZE), "the new file's size");
+            assertEquals("new, and longer", utf8(c.readAll(fh, 0, ANONYMOUS_STATEID, 4096)));
+            o = c.open(c.lookup(TestStore.exportPath(p) + "/bin"), "tool");
+            assertEquals("new, and longer", utf8(c.readAll(o.fh(), o.seqid(), o.other(), 4096)), "OPEN and READ");
+            c.close(o);
+            assertEquals(Set.of("bin", "new-only"), Set.copyOf(c.readDirNames(c.lookup(TestStore.exportPath(p)), 8192)));
+            assertEquals(NFS4ERR_NOENT, lookupStatus(c, TestStore.exportPath(p) + "/old-only"));
+            assertEquals("new", utf8(c.readAll(c.lookup(TestStore.exportPath(p) + "/new-only"), 0, ANONYMOUS_STATEID, 4096)));
+            // A handle from before is the same file by name: it reads the new bytes, or is stale; never the old ones.
+            try {
+                assertEquals("new, and longer", utf8(c.readAll(oldFh, 0, ANONYMOUS_STATEID, 4096)));
+            } catch (NfsError e) {
+                assertEquals(NFS4ERR_STALE, e.status);
+            }
+        }
+    }
+
+    private static long registrationTime(NixnfsServer server, StorePath p) {
+        return server.index().current().get(p).orElseThrow().registrationTime();
+    }
+
+    /** The status of a LOOKUP of this path (0: found). */
+    private static int lookupStatus(Nfs4TestClient c, String path) throws Exception {
+        try {
+            c.lookup(path);
+            return 0;
+        } catch (NfsError e) {
+            return e.status;
+        }
+    }
+
+    /** Waits until a LOOKUP of this path answers {@code status} (the server has followed the Nix database). */
+    private static void awaitStatus(Nfs4TestClient c, String path, int status) throws Exception {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        int last;
+        while ((last = lookupStatus(c, path)) != status) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("LOOKUP " + path + " still answers " + last + ", waiting for " + status);
+            }
+            Thread.sleep(10);
         }
     }
 }
