@@ -55,7 +55,8 @@ public final class StoreExportFileSystem implements ExportFileSystem {
     private volatile StoreDirState storeDirState;
     private volatile FsStatsSample fsStats = new FsStatsSample(new FsStats(0, 0, 0), 0);
 
-    private record LookupKey(FileHandle dir, String name) {
+    /** A name in a directory under one registration of its store path: an older registration's entries never match. */
+    private record LookupKey(FileHandle dir, long registrationTime, String name) {
     }
 
     /** The store directory as of one index snapshot: its change attribute, mtime and (lazily) listing. */
@@ -244,12 +245,12 @@ public final class StoreExportFileSystem implements ExportFileSystem {
     private Node lookupInStorePath(Node dir, String name) throws NfsException {
         requireDirectory(dir);
         ValidPath vp = validPath(dir.hashPart());
-        LookupKey key = new LookupKey(dir.handle(), name);
+        LookupKey key = new LookupKey(dir.handle(), vp.registrationTime(), name);
         Node cached = lookups.getIfPresent(key);
-        if (cached == NEGATIVE && dir.registrationTime() == vp.registrationTime()) {
+        if (cached == NEGATIVE) {
             throw new NfsException(NfsStatus.NFS4ERR_NOENT);
         }
-        if (cached != null && cached != NEGATIVE && cached.registrationTime() == vp.registrationTime()) {
+        if (cached != null) {
             return cached;
         }
         String rel = dir.relPath().isEmpty() ? name : dir.relPath() + "/" + name;
@@ -446,9 +447,11 @@ public final class StoreExportFileSystem implements ExportFileSystem {
                 ValidPath vp = index.current().byBaseName(name).orElse(null);
                 return vp == null || cachedNode(handles.storeObject(vp.path().hashPart(), ""), vp) != null;
             }
-            default:
-                return dir.attributes().type() != FileType.DIRECTORY
-                        || lookups.getIfPresent(new LookupKey(dir.handle(), name)) != null;
+            default: {
+                ValidPath vp = index.current().byHashPart(dir.hashPart()).orElse(null);
+                return vp == null || dir.attributes().type() != FileType.DIRECTORY
+                        || lookups.getIfPresent(new LookupKey(dir.handle(), vp.registrationTime(), name)) != null;
+            }
         }
     }
 
