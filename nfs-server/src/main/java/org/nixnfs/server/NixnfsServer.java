@@ -47,7 +47,7 @@ import org.nixnfs.server.nfs4.state.StateManager;
 import org.nixnfs.server.rpc.RpcDispatcher;
 import org.nixnfs.server.vfs.CacheSettings;
 import org.nixnfs.server.vfs.FsStats;
-import org.nixnfs.server.vfs.StoreExportFileSystem;
+import org.nixnfs.server.vfs.ExportFileSystem;
 import org.nixnfs.store.IndexWatcher;
 import org.nixnfs.store.NixDatabase;
 import org.nixnfs.store.StoreIndex;
@@ -193,7 +193,7 @@ public final class NixnfsServer implements AutoCloseable {
             b.usage = b.closeLater(new UsageTracker(UsageDatabase.open(config.stateDir()), clock::millis,
                     UsageTracker.DEFAULT_FLUSH_MILLIS));
 
-            StoreExportFileSystem fs = new StoreExportFileSystem(db.storeDirectory(), config.exportPath(), b.index,
+            ExportFileSystem fs = new ExportFileSystem(db.storeDirectory(), config.exportPath(), b.index,
                     config.cache());
             b.state = new StateManager(config.leaseSeconds(), System::nanoTime);
             NfsServices.Limits limits = NfsServices.Limits.defaults();

@@ -29,14 +29,14 @@ class StaleLookupCacheTest {
     @TempDir
     Path storeDir;
     StoreIndexHolder index;
-    StoreExportFileSystem fs;
+    ExportFileSystem fs;
 
     @BeforeEach
     void setUp() throws Exception {
         Files.createDirectories(storeDir.resolve(PATH.baseName()).resolve("bin"));
         Files.writeString(storeDir.resolve(PATH.baseName()).resolve("bin/tool"), "v1");
         index = new StoreIndexHolder(StoreIndex.of(List.of(new ValidPath(PATH, 1000, 0, List.of()))));
-        fs = new StoreExportFileSystem(storeDir, "/nix/store", index, CacheSettings.defaults());
+        fs = new ExportFileSystem(storeDir, "/nix/store", index, CacheSettings.defaults());
     }
 
     private Node bin() throws NfsException {
