@@ -90,7 +90,7 @@ public final class AdminApi {
                             .orElse(HttpResult.text(404, "no GC run yet")));
                 case "/api/v1/pins":
                     return get(method, () -> toJson(200, Map.of("pins",
-                            gc.pins().pins().stream().map(p -> "/nix/store/" + p.baseName()).sorted().toList())));
+                            gc.pins().pins().stream().map(StorePath::fullPath).sorted().toList())));
                 default:
                     if (path.startsWith("/api/v1/pins/")) {
                         return pin(method, path.substring("/api/v1/pins/".length()));
@@ -168,16 +168,15 @@ public final class AdminApi {
     }
 
     private HttpResult pin(String method, String pathText) throws IOException {
-        String base = URLDecoder.decode(pathText, StandardCharsets.UTF_8);
-        base = base.startsWith("nix/store/") ? base.substring(10) : base;
-        Optional<StorePath> p = StorePath.parseBaseName(base);
+        Optional<StorePath> p = StorePath.parse(URLDecoder.decode(pathText, StandardCharsets.UTF_8));
         if (p.isEmpty()) {
             return HttpResult.text(400, "not a store path: " + pathText);
         }
+        String full = p.get().fullPath();
         return switch (method) {
-            case "POST", "PUT" -> HttpResult.text(gc.pins().pin(p.get()) ? 201 : 200, "pinned /nix/store/" + base);
-            case "DELETE" -> gc.pins().unpin(p.get()) ? HttpResult.text(200, "unpinned /nix/store/" + base)
-                    : HttpResult.text(404, "not pinned: /nix/store/" + base);
+            case "POST", "PUT" -> HttpResult.text(gc.pins().pin(p.get()) ? 201 : 200, "pinned " + full);
+            case "DELETE" -> gc.pins().unpin(p.get()) ? HttpResult.text(200, "unpinned " + full)
+                    : HttpResult.text(404, "not pinned: " + full);
             default -> methodNotAllowed("POST, PUT, DELETE");
         };
     }
@@ -189,8 +188,8 @@ public final class AdminApi {
         m.put("deadPaths", plan.paths().size());
         m.put("totalBytes", plan.totalBytes());
         m.put("rootsToRemove", plan.rootsToRemove().stream()
-                .map(r -> Map.of("link", r.link().toString(), "target", "/nix/store/" + r.target().baseName())).toList());
-        m.put("paths", plan.paths().stream().map(d -> Map.of("path", "/nix/store/" + d.path().baseName(),
+                .map(r -> Map.of("link", r.link().toString(), "target", r.target().fullPath())).toList());
+        m.put("paths", plan.paths().stream().map(d -> Map.of("path", d.path().fullPath(),
                 "narSize", d.narSize(), "reason", d.reason())).toList());
         return m;
     }
@@ -200,7 +199,7 @@ public final class AdminApi {
         m.put("started", r.started().toString());
         m.put("durationMillis", r.duration().toMillis());
         m.put("bytesFreed", r.bytesFreed());
-        m.put("deleted", r.deleted().stream().map(d -> "/nix/store/" + d.path().baseName()).toList());
+        m.put("deleted", r.deleted().stream().map(d -> d.path().fullPath()).toList());
         m.put("removedRoots", r.removedRoots().stream().map(Object::toString).toList());
         m.put("failures", r.failures());
         m.put("stoppedEarly", r.stoppedEarly());

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.nixnfs.store.StorePath;
 import picocli.CommandLine;
 
 /** The embedded defaults: where state lives, which store to serve, how executors should mount. */
@@ -15,6 +16,9 @@ final class Defaults {
      */
     static final String RECOMMENDED_MOUNT_OPTIONS =
             "ro,hard,proto=tcp,lookupcache=positive,acregmin=60,acregmax=3600,acdirmin=1,acdirmax=1";
+
+    /** Where {@code serve} puts the admin listener, and where the other commands look for it. */
+    static final String ADMIN_LISTEN = "127.0.0.1:9100";
 
     private Defaults() {
     }
@@ -30,7 +34,7 @@ final class Defaults {
 
     /** This machine's store if it has one, else the demo store, built on first use. */
     static Path storeRoot(Path stateDir) throws IOException, InterruptedException {
-        if (Files.isRegularFile(Path.of("/nix/var/nix/db/db.sqlite")) && Files.isDirectory(Path.of("/nix/store"))) {
+        if (Files.isRegularFile(Path.of("/nix/var/nix/db/db.sqlite")) && Files.isDirectory(Path.of(StorePath.STORE_DIR))) {
             return Path.of("/");
         }
         Path demo = stateDir.resolve("demo-store");

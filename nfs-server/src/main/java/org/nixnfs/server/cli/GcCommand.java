@@ -21,6 +21,7 @@ import org.nixnfs.store.StoreIndex;
 import org.nixnfs.store.usage.PathUsage;
 import org.nixnfs.store.usage.UsageDatabase;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code nixnfs gc}: evict store paths executors no longer use, closure-aware, through Nix. */
@@ -49,9 +50,8 @@ public final class GcCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.")
     boolean asJson;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9100",
-            description = "The running server's admin listener. Default: ${DEFAULT-VALUE}.")
-    String admin;
+    @Mixin
+    AdminOption admin = new AdminOption();
 
     @Option(names = "--standalone",
             description = "Run without a server, from the state directory and Nix database (files open on executors are not known).")
@@ -89,7 +89,7 @@ public final class GcCommand implements Callable<Integer> {
             q.append("&now=").append(URLEncoder.encode(now.toString(), StandardCharsets.UTF_8));
         }
         String query = q.length() == 0 ? "" : "?" + q.substring(1);
-        AdminClient client = new AdminClient(admin);
+        AdminClient client = admin.client();
         AdminClient.Response r;
         try {
             r = client.send(dryRun ? "GET" : "POST", (dryRun ? "/api/v1/gc/plan" : "/api/v1/gc/run") + query);
