@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -67,37 +68,24 @@ public final class AdminApi {
                 return HttpResult.text(400, "bad request: not an absolute path: " + uri);
             }
             Map<String, String> q = query(u.getRawQuery());
-            switch (path) {
-                case "/healthz":
-                    return get(method, () -> HttpResult.text(200, "ok"));
-                case "/readyz":
-                    return get(method, () -> ready.getAsBoolean() ? HttpResult.text(200, "ready")
-                            : HttpResult.text(503, "not ready"));
-                case "/metrics":
-                    return get(method, () -> new HttpResult(200, "text/plain; version=0.0.4; charset=utf-8",
-                            metrics.get().getBytes(StandardCharsets.UTF_8)));
-                case "/api/v1/usage":
-                    return get(method, () -> usage(q));
-                case "/api/v1/gc/plan":
-                    return get(method, () -> toJson(200, planJson(gcFor(q).plan())));
-                case "/api/v1/gc/run":
-                    if (!method.equals("POST")) {
-                        return methodNotAllowed("POST");
-                    }
-                    return toJson(200, runJson(gcFor(q).collect()));
-                case "/api/v1/gc/last":
-                    return get(method, () -> gc.lastRun().map(r -> toJson(200, runJson(r)))
-                            .orElse(HttpResult.text(404, "no GC run yet")));
-                case "/api/v1/pins":
-                    return get(method, () -> toJson(200, Map.of("pins",
-                            gc.pins().pins().stream().map(StorePath::fullPath).sorted().toList())));
-                default:
-                    if (path.startsWith("/api/v1/pins/")) {
-                        return pin(method, path.substring("/api/v1/pins/".length()));
-                    }
-                    return HttpResult.text(404, "no such endpoint: " + path);
-            }
-        } catch (IllegalArgumentException | java.time.DateTimeException e) {
+            return switch (path) {
+                case "/healthz" -> get(method, () -> HttpResult.text(200, "ok"));
+                case "/readyz" -> get(method, () -> ready.getAsBoolean() ? HttpResult.text(200, "ready")
+                        : HttpResult.text(503, "not ready"));
+                case "/metrics" -> get(method, () -> new HttpResult(200, "text/plain; version=0.0.4; charset=utf-8",
+                        metrics.get().getBytes(StandardCharsets.UTF_8)));
+                case "/api/v1/usage" -> get(method, () -> usage(q));
+                case "/api/v1/gc/plan" -> get(method, () -> toJson(200, planJson(gcFor(q).plan())));
+                case "/api/v1/gc/run" -> method.equals("POST") ? toJson(200, runJson(gcFor(q).collect()))
+                        : methodNotAllowed("POST");
+                case "/api/v1/gc/last" -> get(method, () -> gc.lastRun().map(r -> toJson(200, runJson(r)))
+                        .orElse(HttpResult.text(404, "no GC run yet")));
+                case "/api/v1/pins" -> get(method, () -> toJson(200, Map.of("pins",
+                        gc.pins().pins().stream().map(StorePath::fullPath).sorted().toList())));
+                default -> path.startsWith("/api/v1/pins/") ? pin(method, path.substring("/api/v1/pins/".length()))
+                        : HttpResult.text(404, "no such endpoint: " + path);
+            };
+        } catch (IllegalArgumentException | DateTimeException e) {
             return HttpResult.text(400, "bad request: " + e.getMessage());
         } catch (IOException e) {
             return HttpResult.text(500, e.getMessage());

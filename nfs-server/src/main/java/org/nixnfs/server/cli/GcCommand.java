@@ -1,6 +1,7 @@
 package org.nixnfs.server.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -8,10 +9,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.nixnfs.gc.GcPolicy;
+import org.nixnfs.gc.GcRunResult;
 import org.nixnfs.gc.GcService;
 import org.nixnfs.gc.NixStoreCommand;
 import org.nixnfs.gc.PinStore;
@@ -94,10 +98,10 @@ public final class GcCommand implements Callable<Integer> {
         try {
             r = client.send(dryRun ? "GET" : "POST", (dryRun ? "/api/v1/gc/plan" : "/api/v1/gc/run") + query);
         } catch (AdminClient.Unreachable e) {
-            throw new java.io.IOException(e.getMessage() + "; start one (nixnfs serve), pass --admin, or use --standalone");
+            throw new IOException(e.getMessage() + "; start one (nixnfs serve), pass --admin, or use --standalone");
         }
         if (r.status() != 200) {
-            throw new java.io.IOException("GC failed: HTTP " + r.status() + ": " + r.body().strip());
+            throw new IOException("GC failed: HTTP " + r.status() + ": " + r.body().strip());
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> m = new ObjectMapper().readValue(r.body(), Map.class);
@@ -108,7 +112,7 @@ public final class GcCommand implements Callable<Integer> {
         Path state = stateDir != null ? stateDir : Defaults.stateDir();
         StoreIndex index = NixDatabase.open(storeRoot).load();
         Map<String, PathUsage> usage = UsageDatabase.readIfExists(state);
-        Map<String, Long> lastUse = new java.util.HashMap<>();
+        Map<String, Long> lastUse = new HashMap<>();
         usage.forEach((h, u) -> lastUse.put(h, u.lastAccessMillis()));
         GcPolicy policy = GcPolicy.defaults();
         policy = keepUnused != null ? policy.withKeepUnused(keepUnused) : policy;
@@ -132,12 +136,12 @@ public final class GcCommand implements Callable<Integer> {
                 System.out.println("remove root " + root.get("link") + " -> " + root.get("target"));
             }
             for (Map<String, Object> p : (Iterable<Map<String, Object>>) m.get("paths")) {
-                System.out.printf("%10s  %s%n            %s%n", org.nixnfs.gc.GcRunResult.humanBytes(((Number) p.get("narSize")).longValue()),
+                System.out.printf("%10s  %s%n            %s%n", GcRunResult.humanBytes(((Number) p.get("narSize")).longValue()),
                         p.get("path"), p.get("reason"));
             }
             System.out.printf("%d paths would be deleted, %s; %d live paths stay (policy evaluated at %s)%n",
                     ((Number) m.get("deadPaths")).intValue(),
-                    org.nixnfs.gc.GcRunResult.humanBytes(((Number) m.get("totalBytes")).longValue()),
+                    GcRunResult.humanBytes(((Number) m.get("totalBytes")).longValue()),
                     ((Number) m.get("livePaths")).intValue(), m.get("evaluatedAt"));
         } else {
             for (Object d : (Iterable<Object>) m.get("deleted")) {
@@ -150,8 +154,8 @@ public final class GcCommand implements Callable<Integer> {
                 System.out.println("not deleted: " + f);
             }
             System.out.printf("freed %s in %d paths in %d ms%s%n",
-                    org.nixnfs.gc.GcRunResult.humanBytes(((Number) m.get("bytesFreed")).longValue()),
-                    ((java.util.List<?>) m.get("deleted")).size(), ((Number) m.get("durationMillis")).longValue(),
+                    GcRunResult.humanBytes(((Number) m.get("bytesFreed")).longValue()),
+                    ((List<?>) m.get("deleted")).size(), ((Number) m.get("durationMillis")).longValue(),
                     Boolean.TRUE.equals(m.get("stoppedEarly")) ? " (stopped early: paths came back into use)" : "");
         }
     }
