@@ -42,11 +42,6 @@ final class PseudoTree {
         return exportRoot;
     }
 
-    /** The export's depth: the number of its path components. */
-    int exportDepth() {
-        return dirs.length;
-    }
-
     /** The pseudo directory a handle names; empty if there is none at that depth. */
     Optional<Node.Pseudo> at(int depth) {
         return depth >= 0 && depth < dirs.length ? Optional.of(dirs[depth]) : Optional.empty();

@@ -28,7 +28,6 @@ class PseudoTreeTest {
         assertSame(t.exportRoot(), t.lookup(nix, "store").orElseThrow());
         assertEquals(List.of("nix"), names(t.list(root)));
         assertEquals(List.of("store"), names(t.list(nix)));
-        assertEquals(2, t.exportDepth());
     }
 
     @Test
