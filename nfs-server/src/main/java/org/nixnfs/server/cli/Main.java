@@ -2,8 +2,8 @@ package org.nixnfs.server.cli;
 
 import java.io.IOException;
 import java.net.BindException;
-import picocli.CommandLine.Command;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** Entry point of the {@code nixnfs} command: one picocli subcommand per verb. */
 @Command(name = "nixnfs", mixinStandardHelpOptions = true, version = "nixnfs 0.1.0",
