@@ -1,7 +1,9 @@
 package org.nixnfs.gc;
 
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.nixnfs.store.StorePath;
 
 /**
@@ -26,7 +28,7 @@ public record GcPlan(Instant evaluatedAt, List<GcRoot> rootsToRemove, List<DeadP
             sum += paths.get(n++).narSize();
         }
         List<DeadPath> chosen = paths.subList(0, n);
-        java.util.Set<StorePath> chosenPaths = new java.util.HashSet<>();
+        Set<StorePath> chosenPaths = new HashSet<>();
         chosen.forEach(d -> chosenPaths.add(d.path()));
         List<GcRoot> roots = rootsToRemove.stream().filter(r -> chosenPaths.contains(r.target())).toList();
         return new GcPlan(evaluatedAt, roots, List.copyOf(chosen), livePaths);

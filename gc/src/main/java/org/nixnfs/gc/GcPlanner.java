@@ -1,8 +1,10 @@
 package org.nixnfs.gc;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -88,7 +90,7 @@ public final class GcPlanner {
     }
 
     /** 14d, 1h, 90m, 30s: as operators write them on the command line. */
-    static String human(java.time.Duration d) {
+    static String human(Duration d) {
         long s = d.getSeconds();
         if (s % 86_400 == 0 && s > 0) {
             return s / 86_400 + "d";
@@ -168,7 +170,7 @@ public final class GcPlanner {
                                                Map<StorePath, List<StorePath>> outputs, GcInputs in,
                                                Map<StorePath, Long> rootTouched) {
         Map<StorePath, Order> memo = new HashMap<>();
-        java.util.ArrayDeque<StorePath> stack = new java.util.ArrayDeque<>();
+        ArrayDeque<StorePath> stack = new ArrayDeque<>();
         Set<StorePath> visiting = new HashSet<>(); // guards against reference cycles in a corrupt database
         for (StorePath start : dead) {
             stack.push(start);

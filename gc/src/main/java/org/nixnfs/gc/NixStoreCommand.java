@@ -24,7 +24,6 @@ import org.nixnfs.store.StorePath;
  * that store's state directory, as the tests' and the demo store's Nix calls do.
  */
 public final class NixStoreCommand {
-    private static final String STORE_DIR = "/nix/store";
     private static final long TIMEOUT_MINUTES = 30;
 
     private final Path storeRoot;
@@ -104,7 +103,7 @@ public final class NixStoreCommand {
             if (arrow < 0) {
                 continue;
             }
-            Optional<StorePath> target = StorePath.parseAbsolute(STORE_DIR, line.substring(arrow + 4).strip());
+            Optional<StorePath> target = StorePath.parseAbsolute(StorePath.STORE_DIR, line.substring(arrow + 4).strip());
             if (target.isEmpty()) {
                 continue;
             }
@@ -132,7 +131,7 @@ public final class NixStoreCommand {
         List<String> args = new ArrayList<>();
         args.add("--delete");
         for (StorePath p : paths) {
-            args.add(STORE_DIR + "/" + p.baseName());
+            args.add(p.fullPath());
         }
         Result r = run(args);
         String msg = (r.stderr().strip() + "\n" + r.stdout().strip()).strip();

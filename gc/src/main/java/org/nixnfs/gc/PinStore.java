@@ -33,7 +33,7 @@ public final class PinStore {
                 if (s.isEmpty() || s.startsWith("#")) {
                     continue;
                 }
-                StorePath.parseBaseName(s.startsWith("/nix/store/") ? s.substring(11) : s)
+                StorePath.parse(s)
                         .ifPresentOrElse(pins::add, () -> log.error("{}: ignoring a line that is not a store path: {}", file, s));
             }
         }

@@ -1,5 +1,6 @@
 package org.nixnfs.server;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -15,10 +16,13 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,101 +50,152 @@ import org.nixnfs.server.nfs4.attr.AttributeEncoder;
 import org.nixnfs.server.nfs4.state.StateManager;
 import org.nixnfs.server.rpc.RpcDispatcher;
 import org.nixnfs.server.vfs.CacheSettings;
+import org.nixnfs.server.vfs.ExportFileSystem;
 import org.nixnfs.server.vfs.FsStats;
-import org.nixnfs.server.vfs.StoreExportFileSystem;
 import org.nixnfs.store.IndexWatcher;
 import org.nixnfs.store.NixDatabase;
 import org.nixnfs.store.StoreIndex;
 import org.nixnfs.store.StoreIndexHolder;
+import org.nixnfs.store.StorePath;
 import org.nixnfs.store.usage.UsageDatabase;
 import org.nixnfs.store.usage.UsageTracker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running server, assembled: the store index following the Nix database, the export
- * filesystem over it, NFSv4 state, usage tracking, GC, metrics, the worker pool, the NFS
- * listener and the admin listener. {@link #close()} takes it down in reverse order.
+ * The running server, assembled from its parts: the store index following the Nix database and
+ * usage tracking; the export filesystem, NFSv4 state, the worker pool and the NFS listener; GC;
+ * metrics; housekeeping; the admin listener. {@link #close()} takes them down in reverse order.
  */
 public final class NixnfsServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NixnfsServer.class);
 
     /**
-     * @param storeRoot     directory holding {@code nix/store} and {@code nix/var/nix/db}; "/" for the system store
-     * @param exportPath    the path clients mount
-     * @param listen        address and port of the NFS listener (port 0: any free port)
-     * @param adminListen   address and port of the HTTP admin listener; null for none
-     * @param stateDir      where persistent state goes (usage, pins)
-     * @param leaseSeconds  NFSv4 lease time
-     * @param workerThreads threads running COMPOUNDs (they may wait for the disk)
-     * @param ioThreads     Netty event loop threads
-     * @param gcPolicy      what GC keeps
-     * @param gcInterval    how often to check the disk watermarks; zero for never
-     * @param nixStore      the nix-store executable GC deletes with
+     * @param storeRoot      directory holding {@code nix/store} and {@code nix/var/nix/db}; "/" for the system store
+     * @param exportPath     the path clients mount
+     * @param listen         address and port of the NFS listener (port 0: any free port)
+     * @param adminListen    address and port of the HTTP admin listener; null for none
+     * @param stateDir       where persistent state goes (usage, pins)
+     * @param leaseSeconds   NFSv4 lease time
+     * @param workerThreads  threads running COMPOUNDs (they may wait for the disk)
+     * @param ioThreads      Netty event loop threads
+     * @param cache          bounds of the caches in front of the disk
+     * @param maxConnections connections beyond this are closed at once
+     * @param gcPolicy       what GC keeps
+     * @param gcInterval     how often to check the disk watermarks; zero for never
+     * @param nixStore       the nix-store executable GC deletes with
      */
     public record Config(Path storeRoot, String exportPath, InetSocketAddress listen, InetSocketAddress adminListen,
                          Path stateDir, int leaseSeconds, int workerThreads, int ioThreads, CacheSettings cache,
                          int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore) {
-        public static Config defaults(Path storeRoot, InetSocketAddress listen, Path stateDir) {
-            int cores = Runtime.getRuntime().availableProcessors();
-            return new Config(storeRoot, "/nix/store", listen, null, stateDir, 90, Math.max(8, 4 * cores),
-                    Math.max(2, cores), CacheSettings.defaults(), 4096, GcPolicy.defaults(), Duration.ofMinutes(10),
-                    "nix-store");
+        /** The defaults for everything but where the store is, where to listen and where state goes. */
+        public static Builder builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
+            return new Builder(storeRoot, listen, stateDir);
         }
 
-        public Config withExportPath(String p) {
-            return new Config(storeRoot, p, listen, adminListen, stateDir, leaseSeconds, workerThreads, ioThreads, cache,
-                    maxConnections, gcPolicy, gcInterval, nixStore);
+        /** A builder starting from this configuration. */
+        public Builder toBuilder() {
+            return new Builder(storeRoot, listen, stateDir).exportPath(exportPath).adminListen(adminListen)
+                    .leaseSeconds(leaseSeconds).workerThreads(workerThreads).ioThreads(ioThreads).cache(cache)
+                    .maxConnections(maxConnections).gc(gcPolicy, gcInterval).nixStore(nixStore);
         }
 
-        public Config withLeaseSeconds(int s) {
-            return new Config(storeRoot, exportPath, listen, adminListen, stateDir, s, workerThreads, ioThreads, cache,
-                    maxConnections, gcPolicy, gcInterval, nixStore);
-        }
+        /** Builds a {@link Config}; each setter overrides one default. */
+        public static final class Builder {
+            private final Path storeRoot;
+            private final InetSocketAddress listen;
+            private final Path stateDir;
+            private String exportPath = StorePath.STORE_DIR;
+            private InetSocketAddress adminListen;
+            private int leaseSeconds = 90;
+            private int workerThreads = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+            private int ioThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+            private CacheSettings cache = CacheSettings.defaults();
+            private int maxConnections = 4096;
+            private GcPolicy gcPolicy = GcPolicy.defaults();
+            private Duration gcInterval = Duration.ofMinutes(10);
+            private String nixStore = "nix-store";
 
-        public Config withAdminListen(InetSocketAddress a) {
-            return new Config(storeRoot, exportPath, listen, a, stateDir, leaseSeconds, workerThreads, ioThreads, cache,
-                    maxConnections, gcPolicy, gcInterval, nixStore);
-        }
+            private Builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
+                this.storeRoot = storeRoot;
+                this.listen = listen;
+                this.stateDir = stateDir;
+            }
 
-        public Config withGc(GcPolicy p, Duration interval) {
-            return new Config(storeRoot, exportPath, listen, adminListen, stateDir, leaseSeconds, workerThreads,
-                    ioThreads, cache, maxConnections, p, interval, nixStore);
+            public Builder exportPath(String p) {
+                exportPath = p;
+                return this;
+            }
+
+            /** null: no admin listener (the default). */
+            public Builder adminListen(InetSocketAddress a) {
+                adminListen = a;
+                return this;
+            }
+
+            public Builder leaseSeconds(int s) {
+                leaseSeconds = s;
+                return this;
+            }
+
+            public Builder workerThreads(int n) {
+                workerThreads = n;
+                return this;
+            }
+
+            public Builder ioThreads(int n) {
+                ioThreads = n;
+                return this;
+            }
+
+            public Builder cache(CacheSettings c) {
+                cache = c;
+                return this;
+            }
+
+            public Builder maxConnections(int n) {
+                maxConnections = n;
+                return this;
+            }
+
+            public Builder gc(GcPolicy p, Duration interval) {
+                gcPolicy = p;
+                gcInterval = interval;
+                return this;
+            }
+
+            public Builder nixStore(String executable) {
+                nixStore = executable;
+                return this;
+            }
+
+            public Config build() {
+                return new Config(storeRoot, exportPath, listen, adminListen, stateDir, leaseSeconds, workerThreads,
+                        ioThreads, cache, maxConnections, gcPolicy, gcInterval, nixStore);
+            }
         }
     }
 
-    private final List<AutoCloseable> closeInReverse;
-    private final StoreIndexHolder index;
-    private final IndexWatcher watcher;
-    private final UsageTracker usage;
-    private final StateManager state;
-    private final GcService gc;
-    private final PrometheusMeterRegistry metrics;
-    private final NfsServer listener;
-    private final AdminServer admin;
+    private final Parts parts;
 
-    private NixnfsServer(Builder b) {
-        this.closeInReverse = b.closeables;
-        this.index = b.index;
-        this.watcher = b.watcher;
-        this.usage = b.usage;
-        this.state = b.state;
-        this.gc = b.gc;
-        this.metrics = b.metrics;
-        this.listener = b.listener;
-        this.admin = b.admin;
+    private NixnfsServer(Parts parts) {
+        this.parts = parts;
     }
 
-    /** The parts as they are made, so that a failure half-way closes what was already opened. */
-    private static final class Builder {
-        final List<AutoCloseable> closeables = new ArrayList<>();
+    /**
+     * The parts as they are made. Each that needs closing is registered as it is made, so that a
+     * failure half-way, and {@link #close()}, close exactly what was opened, in reverse order.
+     */
+    private static final class Parts implements AutoCloseable {
+        private final List<AutoCloseable> closeables = new ArrayList<>();
+        PrometheusMeterRegistry metrics;
         StoreIndexHolder index;
         IndexWatcher watcher;
         UsageTracker usage;
+        ExportFileSystem fs;
         StateManager state;
-        GcService gc;
-        PrometheusMeterRegistry metrics;
         NfsServer listener;
+        GcService gc;
         AdminServer admin;
 
         <T extends AutoCloseable> T closeLater(T c) {
@@ -148,7 +203,8 @@ public final class NixnfsServer implements AutoCloseable {
             return c;
         }
 
-        void closeAll() {
+        @Override
+        public void close() {
             for (int i = closeables.size() - 1; i >= 0; i--) {
                 try {
                     closeables.get(i).close();
@@ -156,6 +212,7 @@ public final class NixnfsServer implements AutoCloseable {
                     log.warn("while shutting down: {}", e.toString());
                 }
             }
+            closeables.clear();
         }
     }
 
@@ -176,83 +233,117 @@ public final class NixnfsServer implements AutoCloseable {
 
     private static NixnfsServer start(Config config, Clock clock, AccessRecorder extraRecorder,
                                       CompoundObserver extraObserver) throws Exception {
-        Builder b = new Builder();
+        Parts p = new Parts();
         try {
             Files.createDirectories(config.stateDir());
-            b.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            for (var binder : List.of(new JvmMemoryMetrics(), new JvmThreadMetrics(), new ClassLoaderMetrics(),
-                    new ProcessorMetrics(), new FileDescriptorMetrics(), new UptimeMetrics())) {
-                binder.bindTo(b.metrics);
-            }
-            b.closeLater(new JvmGcMetrics()).bindTo(b.metrics);
-
-            NixDatabase db = NixDatabase.open(config.storeRoot());
-            b.index = new StoreIndexHolder(StoreIndex.empty());
-            b.watcher = b.closeLater(new IndexWatcher(db, b.index));
-            b.watcher.start();
-            b.usage = b.closeLater(new UsageTracker(UsageDatabase.open(config.stateDir()), clock::millis,
-                    UsageTracker.DEFAULT_FLUSH_MILLIS));
-
-            StoreExportFileSystem fs = new StoreExportFileSystem(db.storeDirectory(), config.exportPath(), b.index,
-                    config.cache());
-            b.state = new StateManager(config.leaseSeconds(), System::nanoTime);
-            NfsServices.Limits limits = NfsServices.Limits.defaults();
-            NfsServices services = new NfsServices(fs, b.state,
-                    new AttributeEncoder(config.exportPath(), config.leaseSeconds(), limits.maxRead()),
-                    accessRecorder(b.usage, extraRecorder), limits, serverOwner());
-
-            NixStoreCommand nix = new NixStoreCommand(config.storeRoot(), config.nixStore());
-            StateManager state = b.state;
-            UsageTracker usage = b.usage;
-            StoreIndexHolder index = b.index;
-            b.gc = new GcService(config.gcPolicy(), nix, new GcService.Facts(index::current, () -> lastUse(usage),
-                    state::openStorePaths), new PinStore(config.stateDir()), clock, hashes -> forget(usage, hashes));
-            b.gc.addListener(new GcMetrics(b.metrics, config.gcPolicy()));
-
-            CompoundProcessor processor = new CompoundProcessor(services, new Operations(),
-                    CompoundObserver.both(new NfsMetrics(b.metrics), extraObserver));
-            ThreadPoolExecutor workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60,
-                    TimeUnit.SECONDS, new ArrayBlockingQueue<>(16_384), daemonThreads("nfs-worker"));
-            b.closeLater(() -> {
-                workers.shutdown();
-                workers.awaitTermination(5, TimeUnit.SECONDS);
-            });
-            RpcDispatcher dispatcher = new RpcDispatcher(List.of(new Nfs4Program(processor)), workers, 256);
-            b.listener = b.closeLater(new NfsServer(config.listen(), dispatcher,
-                    new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(), 120)));
-
-            NfsServer nfsListener = b.listener;
-            ServerMetrics.bindNfsState(b.metrics, state, nfsListener::openConnections);
-            ServerMetrics.bindCaches(b.metrics, fs.caches());
-            ServerMetrics.bindStore(b.metrics, index, b.watcher, fs::fsStats);
-            ServerMetrics.bindUsage(b.metrics, usage);
-
-            ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(daemonThreads("housekeeping"));
-            b.closeLater(housekeeping::shutdownNow);
-            housekeeping.scheduleWithFixedDelay(state::expireStaleClients, 1, 1, TimeUnit.SECONDS);
-            if (!config.gcInterval().isZero()) {
-                GcService gc = b.gc;
-                housekeeping.scheduleWithFixedDelay(() -> {
-                    FsStats s = fs.fsStats();
-                    gc.collectIfLowOnSpace(s.total(), s.available());
-                }, config.gcInterval().toMillis(), config.gcInterval().toMillis(), TimeUnit.MILLISECONDS);
-            }
-            if (config.adminListen() != null) {
-                NfsServer listener = b.listener;
-                PrometheusMeterRegistry registry = b.metrics;
-                b.admin = b.closeLater(new AdminServer(config.adminListen(), new AdminApi(registry::scrape,
-                        () -> index.current().size() > 0 || listener.localAddress() != null, index::current,
-                        usage::snapshot, b.gc)));
-            }
-            log.info("Serving {} ({} valid store paths) as {} on {}{}", db.storeDirectory(), b.index.current().size(),
-                    config.exportPath(), b.listener.localAddress(),
-                    b.admin == null ? "" : "; admin on http://" + b.admin.localAddress().getHostString() + ":"
-                            + b.admin.localAddress().getPort());
-            return new NixnfsServer(b);
+            wireMetricsRegistry(p);
+            NixDatabase db = wireStore(config, clock, p);
+            wireNfs(config, db, extraRecorder, extraObserver, p);
+            wireGc(config, clock, p);
+            wireMetrics(p);
+            wireHousekeeping(config, p);
+            wireAdmin(config, p);
+            log.info("Serving {} ({} valid store paths) as {} on {}{}", db.storeDirectory(), p.index.current().size(),
+                    config.exportPath(), p.listener.localAddress(),
+                    p.admin == null ? "" : "; admin on http://" + p.admin.localAddress().getHostString() + ":"
+                            + p.admin.localAddress().getPort());
+            return new NixnfsServer(p);
         } catch (Exception | Error e) {
-            b.closeAll();
+            p.close();
             throw e;
         }
+    }
+
+    /** The Prometheus registry, with the JVM's and the process's meters. */
+    private static void wireMetricsRegistry(Parts p) {
+        p.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        for (MeterBinder binder : List.of(new JvmMemoryMetrics(), new JvmThreadMetrics(), new ClassLoaderMetrics(),
+                new ProcessorMetrics(), new FileDescriptorMetrics(), new UptimeMetrics())) {
+            binder.bindTo(p.metrics);
+        }
+        p.closeLater(new JvmGcMetrics()).bindTo(p.metrics);
+    }
+
+    /** The store index, following the Nix database, and usage tracking. */
+    private static NixDatabase wireStore(Config config, Clock clock, Parts p) throws Exception {
+        NixDatabase db = NixDatabase.open(config.storeRoot());
+        p.index = new StoreIndexHolder(StoreIndex.empty());
+        p.watcher = p.closeLater(new IndexWatcher(db, p.index));
+        p.watcher.start();
+        p.usage = p.closeLater(new UsageTracker(UsageDatabase.open(config.stateDir()), clock::millis,
+                UsageTracker.DEFAULT_FLUSH_MILLIS));
+        return db;
+    }
+
+    /** The export filesystem, NFSv4 state and operations, the worker pool and the NFS listener. */
+    private static void wireNfs(Config config, NixDatabase db, AccessRecorder extraRecorder,
+                                CompoundObserver extraObserver, Parts p) throws Exception {
+        p.fs = new ExportFileSystem(db.storeDirectory(), config.exportPath(), p.index, config.cache());
+        p.state = new StateManager(config.leaseSeconds(), System::nanoTime);
+        NfsServices.Limits limits = NfsServices.Limits.defaults();
+        NfsServices services = new NfsServices(p.fs, p.state,
+                new AttributeEncoder(config.exportPath(), config.leaseSeconds(), limits.maxRead()),
+                accessRecorder(p.usage, extraRecorder), limits, serverOwner());
+        CompoundProcessor processor = new CompoundProcessor(services, new Operations(),
+                CompoundObserver.both(new NfsMetrics(p.metrics), extraObserver));
+        ThreadPoolExecutor workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60,
+                TimeUnit.SECONDS, new ArrayBlockingQueue<>(16_384), daemonThreads("nfs-worker"));
+        p.closeLater(() -> {
+            workers.shutdown();
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        });
+        RpcDispatcher dispatcher = new RpcDispatcher(List.of(new Nfs4Program(processor)), workers, 256);
+        p.listener = p.closeLater(new NfsServer(config.listen(), dispatcher,
+                new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(), 120)));
+    }
+
+    /** GC, with the facts only the running server knows: the index, last uses, files open on executors. */
+    private static void wireGc(Config config, Clock clock, Parts p) throws IOException {
+        StoreIndexHolder index = p.index;
+        UsageTracker usage = p.usage;
+        StateManager state = p.state;
+        p.gc = new GcService(config.gcPolicy(), new NixStoreCommand(config.storeRoot(), config.nixStore()),
+                new GcService.Facts(index::current, () -> lastUse(usage), state::openStorePaths),
+                new PinStore(config.stateDir()), clock, hashes -> forget(usage, hashes));
+        p.gc.addListener(new GcMetrics(p.metrics, config.gcPolicy()));
+    }
+
+    /** The server's own meters: NFS state and connections, caches, the store, usage. */
+    private static void wireMetrics(Parts p) {
+        NfsServer listener = p.listener;
+        ServerMetrics.bindNfsState(p.metrics, p.state, listener::openConnections);
+        ServerMetrics.bindCaches(p.metrics, p.fs.caches());
+        ServerMetrics.bindStore(p.metrics, p.index, p.watcher, p.fs::fsStats);
+        ServerMetrics.bindUsage(p.metrics, p.usage);
+    }
+
+    /** Periodic work on one thread: expiring clients whose lease ran out, GC when space runs low. */
+    private static void wireHousekeeping(Config config, Parts p) {
+        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(daemonThreads("housekeeping"));
+        p.closeLater(housekeeping::shutdownNow);
+        housekeeping.scheduleWithFixedDelay(p.state::expireStaleClients, 1, 1, TimeUnit.SECONDS);
+        if (!config.gcInterval().isZero()) {
+            ExportFileSystem fs = p.fs;
+            GcService gc = p.gc;
+            long millis = config.gcInterval().toMillis();
+            housekeeping.scheduleWithFixedDelay(() -> {
+                FsStats s = fs.fsStats();
+                gc.collectIfLowOnSpace(s.total(), s.available());
+            }, millis, millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The HTTP admin listener, if configured: metrics, health, readiness and the JSON API. */
+    private static void wireAdmin(Config config, Parts p) throws Exception {
+        if (config.adminListen() == null) {
+            return;
+        }
+        StoreIndexHolder index = p.index;
+        NfsServer listener = p.listener;
+        PrometheusMeterRegistry registry = p.metrics;
+        p.admin = p.closeLater(new AdminServer(config.adminListen(), new AdminApi(registry::scrape,
+                () -> index.current().size() > 0 || listener.localAddress() != null, index::current,
+                p.usage::snapshot, p.gc)));
     }
 
     private static AccessRecorder accessRecorder(UsageTracker usage, AccessRecorder extra) {
@@ -265,8 +356,8 @@ public final class NixnfsServer implements AutoCloseable {
         };
     }
 
-    private static java.util.Map<String, Long> lastUse(UsageTracker usage) {
-        java.util.Map<String, Long> m = new java.util.HashMap<>();
+    private static Map<String, Long> lastUse(UsageTracker usage) {
+        Map<String, Long> m = new HashMap<>();
         usage.snapshot().forEach((h, u) -> m.put(h, u.lastAccessMillis()));
         return m;
     }
@@ -274,7 +365,7 @@ public final class NixnfsServer implements AutoCloseable {
     private static void forget(UsageTracker usage, List<String> hashes) {
         try {
             usage.forget(hashes);
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             log.warn("could not forget usage of deleted paths: {}", e.getMessage());
         }
     }
@@ -300,46 +391,32 @@ public final class NixnfsServer implements AutoCloseable {
     }
 
     public InetSocketAddress address() {
-        return listener.localAddress();
+        return parts.listener.localAddress();
     }
 
     /** The admin listener's address, if there is one. */
     public InetSocketAddress adminAddress() {
-        return admin == null ? null : admin.localAddress();
+        return parts.admin == null ? null : parts.admin.localAddress();
     }
 
     public StoreIndexHolder index() {
-        return index;
-    }
-
-    public IndexWatcher watcher() {
-        return watcher;
+        return parts.index;
     }
 
     public StateManager state() {
-        return state;
+        return parts.state;
     }
 
     public UsageTracker usage() {
-        return usage;
+        return parts.usage;
     }
 
     public GcService gc() {
-        return gc;
-    }
-
-    public PrometheusMeterRegistry metrics() {
-        return metrics;
+        return parts.gc;
     }
 
     @Override
     public void close() {
-        for (int i = closeInReverse.size() - 1; i >= 0; i--) {
-            try {
-                closeInReverse.get(i).close();
-            } catch (Exception e) {
-                log.warn("while shutting down: {}", e.toString());
-            }
-        }
+        parts.close();
     }
 }

@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
 final class SnapshotReader {
     private static final Logger log = LoggerFactory.getLogger(SnapshotReader.class);
     /** The store directory as written in the database, also for a chroot store under another root. */
-    static final String STORE_DIR = "/nix/store";
     private static final int MAX_SKIP_LOG_LINES = 10;
 
     private SnapshotReader() {
@@ -126,16 +125,16 @@ final class SnapshotReader {
                         r.rowsRead++;
                         long id = rs.getLong(1);
                         String path = rs.getString(2);
-                        StorePath sp = StorePath.parseAbsolute(STORE_DIR, path).orElse(null);
+                        StorePath sp = StorePath.parseAbsolute(StorePath.STORE_DIR, path).orElse(null);
                         if (sp == null) {
                             if (skipped++ < MAX_SKIP_LOG_LINES) {
-                                log.warn("Skipping Nix database row {}: '{}' is not a store path under {}", id, path, STORE_DIR);
+                                log.warn("Skipping Nix database row {}: '{}' is not a store path under {}", id, path, StorePath.STORE_DIR);
                             }
                             continue;
                         }
                         String deriver = rs.getString(5);
                         r.add(id, sp, rs.getLong(3), rs.getLong(4),
-                                deriver == null ? null : StorePath.parseAbsolute(STORE_DIR, deriver).orElse(null));
+                                deriver == null ? null : StorePath.parseAbsolute(StorePath.STORE_DIR, deriver).orElse(null));
                     }
                 }
             }

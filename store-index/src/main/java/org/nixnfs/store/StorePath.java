@@ -7,8 +7,15 @@ import java.util.Optional;
  * The base name of a Nix store path, {@code <hash>-<name>}: a 32-character hash part in Nix's
  * base-32 alphabet, a dash, and a name. Parsing is strict, because anything that is not a
  * well-formed store path name can never be a valid store path and must stay invisible.
+ *
+ * <p>The full path is under {@link #STORE_DIR}, the store directory Nix writes into its database
+ * and into every reference. That is Nix's, not the export path clients mount (an option of the
+ * server that is {@code /nix/store} too unless changed); a chroot store under another root keeps
+ * {@code /nix/store} in its database all the same.
  */
 public record StorePath(String hashPart, String name) implements Comparable<StorePath> {
+    /** The store directory of every path in the Nix database, and of every path GC and the CLI print. */
+    public static final String STORE_DIR = "/nix/store";
     public static final int HASH_LENGTH = 32;
     /** Nix's base-32 alphabet (no e, o, u, t). */
     public static final String BASE32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
@@ -33,6 +40,22 @@ public record StorePath(String hashPart, String name) implements Comparable<Stor
         return isHashPart(hash) && isName(name) ? Optional.of(new StorePath(hash, name)) : Optional.empty();
     }
 
+    /**
+     * Parses what an operator may give for a store path: its base name or its full path
+     * ({@code /nix/store/<hash>-<name>}, also without the leading slash, as it comes after a URL
+     * prefix); empty if it is neither.
+     */
+    public static Optional<StorePath> parse(String baseNameOrFullPath) {
+        return baseNameOrFullPath == null ? Optional.empty() : parseBaseName(stripStoreDir(baseNameOrFullPath));
+    }
+
+    /** {@code path} without a leading {@code /nix/store/} (or {@code nix/store/}); unchanged if it has none. */
+    public static String stripStoreDir(String path) {
+        String relative = path.startsWith("/") ? path.substring(1) : path;
+        String prefix = STORE_DIR.substring(1) + "/";
+        return relative.startsWith(prefix) ? relative.substring(prefix.length()) : path;
+    }
+
     /** Parses an absolute path {@code <storeDir>/<hash>-<name>} as found in the Nix database. */
     public static Optional<StorePath> parseAbsolute(String storeDir, String absolutePath) {
         String prefix = storeDir.endsWith("/") ? storeDir : storeDir + "/";
@@ -44,6 +67,11 @@ public record StorePath(String hashPart, String name) implements Comparable<Stor
 
     public String baseName() {
         return hashPart + "-" + name;
+    }
+
+    /** {@code /nix/store/<hash>-<name>}. */
+    public String fullPath() {
+        return STORE_DIR + "/" + baseName();
     }
 
     public static boolean isHashPart(String s) {

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -67,37 +68,24 @@ public final class AdminApi {
                 return HttpResult.text(400, "bad request: not an absolute path: " + uri);
             }
             Map<String, String> q = query(u.getRawQuery());
-            switch (path) {
-                case "/healthz":
-                    return get(method, () -> HttpResult.text(200, "ok"));
-                case "/readyz":
-                    return get(method, () -> ready.getAsBoolean() ? HttpResult.text(200, "ready")
-                            : HttpResult.text(503, "not ready"));
-                case "/metrics":
-                    return get(method, () -> new HttpResult(200, "text/plain; version=0.0.4; charset=utf-8",
-                            metrics.get().getBytes(StandardCharsets.UTF_8)));
-                case "/api/v1/usage":
-                    return get(method, () -> usage(q));
-                case "/api/v1/gc/plan":
-                    return get(method, () -> toJson(200, planJson(gcFor(q).plan())));
-                case "/api/v1/gc/run":
-                    if (!method.equals("POST")) {
-                        return methodNotAllowed("POST");
-                    }
-                    return toJson(200, runJson(gcFor(q).collect()));
-                case "/api/v1/gc/last":
-                    return get(method, () -> gc.lastRun().map(r -> toJson(200, runJson(r)))
-                            .orElse(HttpResult.text(404, "no GC run yet")));
-                case "/api/v1/pins":
-                    return get(method, () -> toJson(200, Map.of("pins",
-                            gc.pins().pins().stream().map(p -> "/nix/store/" + p.baseName()).sorted().toList())));
-                default:
-                    if (path.startsWith("/api/v1/pins/")) {
-                        return pin(method, path.substring("/api/v1/pins/".length()));
-                    }
-                    return HttpResult.text(404, "no such endpoint: " + path);
-            }
-        } catch (IllegalArgumentException | java.time.DateTimeException e) {
+            return switch (path) {
+                case "/healthz" -> get(method, () -> HttpResult.text(200, "ok"));
+                case "/readyz" -> get(method, () -> ready.getAsBoolean() ? HttpResult.text(200, "ready")
+                        : HttpResult.text(503, "not ready"));
+                case "/metrics" -> get(method, () -> new HttpResult(200, "text/plain; version=0.0.4; charset=utf-8",
+                        metrics.get().getBytes(StandardCharsets.UTF_8)));
+                case "/api/v1/usage" -> get(method, () -> usage(q));
+                case "/api/v1/gc/plan" -> get(method, () -> toJson(200, planJson(gcFor(q).plan())));
+                case "/api/v1/gc/run" -> method.equals("POST") ? toJson(200, runJson(gcFor(q).collect()))
+                        : methodNotAllowed("POST");
+                case "/api/v1/gc/last" -> get(method, () -> gc.lastRun().map(r -> toJson(200, runJson(r)))
+                        .orElse(HttpResult.text(404, "no GC run yet")));
+                case "/api/v1/pins" -> get(method, () -> toJson(200, Map.of("pins",
+                        gc.pins().pins().stream().map(StorePath::fullPath).sorted().toList())));
+                default -> path.startsWith("/api/v1/pins/") ? pin(method, path.substring("/api/v1/pins/".length()))
+                        : HttpResult.text(404, "no such endpoint: " + path);
+            };
+        } catch (IllegalArgumentException | DateTimeException e) {
             return HttpResult.text(400, "bad request: " + e.getMessage());
         } catch (IOException e) {
             return HttpResult.text(500, e.getMessage());
@@ -168,16 +156,15 @@ public final class AdminApi {
     }
 
     private HttpResult pin(String method, String pathText) throws IOException {
-        String base = URLDecoder.decode(pathText, StandardCharsets.UTF_8);
-        base = base.startsWith("nix/store/") ? base.substring(10) : base;
-        Optional<StorePath> p = StorePath.parseBaseName(base);
+        Optional<StorePath> p = StorePath.parse(URLDecoder.decode(pathText, StandardCharsets.UTF_8));
         if (p.isEmpty()) {
             return HttpResult.text(400, "not a store path: " + pathText);
         }
+        String full = p.get().fullPath();
         return switch (method) {
-            case "POST", "PUT" -> HttpResult.text(gc.pins().pin(p.get()) ? 201 : 200, "pinned /nix/store/" + base);
-            case "DELETE" -> gc.pins().unpin(p.get()) ? HttpResult.text(200, "unpinned /nix/store/" + base)
-                    : HttpResult.text(404, "not pinned: /nix/store/" + base);
+            case "POST", "PUT" -> HttpResult.text(gc.pins().pin(p.get()) ? 201 : 200, "pinned " + full);
+            case "DELETE" -> gc.pins().unpin(p.get()) ? HttpResult.text(200, "unpinned " + full)
+                    : HttpResult.text(404, "not pinned: " + full);
             default -> methodNotAllowed("POST, PUT, DELETE");
         };
     }
@@ -189,8 +176,8 @@ public final class AdminApi {
         m.put("deadPaths", plan.paths().size());
         m.put("totalBytes", plan.totalBytes());
         m.put("rootsToRemove", plan.rootsToRemove().stream()
-                .map(r -> Map.of("link", r.link().toString(), "target", "/nix/store/" + r.target().baseName())).toList());
-        m.put("paths", plan.paths().stream().map(d -> Map.of("path", "/nix/store/" + d.path().baseName(),
+                .map(r -> Map.of("link", r.link().toString(), "target", r.target().fullPath())).toList());
+        m.put("paths", plan.paths().stream().map(d -> Map.of("path", d.path().fullPath(),
                 "narSize", d.narSize(), "reason", d.reason())).toList());
         return m;
     }
@@ -200,7 +187,7 @@ public final class AdminApi {
         m.put("started", r.started().toString());
         m.put("durationMillis", r.duration().toMillis());
         m.put("bytesFreed", r.bytesFreed());
-        m.put("deleted", r.deleted().stream().map(d -> "/nix/store/" + d.path().baseName()).toList());
+        m.put("deleted", r.deleted().stream().map(d -> d.path().fullPath()).toList());
         m.put("removedRoots", r.removedRoots().stream().map(Object::toString).toList());
         m.put("failures", r.failures());
         m.put("stoppedEarly", r.stoppedEarly());

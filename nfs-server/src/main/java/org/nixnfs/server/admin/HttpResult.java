@@ -1,5 +1,7 @@
 package org.nixnfs.server.admin;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * An admin endpoint's answer.
  *
@@ -14,7 +16,7 @@ public record HttpResult(int status, String contentType, byte[] body, String all
     }
 
     public static HttpResult text(int status, String s) {
-        return new HttpResult(status, TEXT, (s + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return new HttpResult(status, TEXT, (s + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     public static HttpResult json(int status, byte[] body) {

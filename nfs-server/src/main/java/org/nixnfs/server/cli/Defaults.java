@@ -18,6 +18,9 @@ final class Defaults {
     static final String RECOMMENDED_MOUNT_OPTIONS =
             "ro,hard,proto=tcp,lookupcache=positive,acregmin=60,acregmax=3600,acdirmin=1,acdirmax=1";
 
+    /** Where {@code serve} puts the admin listener, and where the other commands look for it. */
+    static final String ADMIN_LISTEN = "127.0.0.1:9100";
+
     private Defaults() {
     }
 

@@ -1,6 +1,7 @@
 package org.nixnfs.server.cli;
 
 import java.time.Duration;
+import java.util.Locale;
 import picocli.CommandLine;
 
 /** Durations as operators write them: {@code 14d}, {@code 1h}, {@code 30m}, {@code 90s}, or ISO-8601 ({@code P14D}). */
@@ -11,9 +12,9 @@ final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     }
 
     static Duration parse(String s) {
-        String t = s.strip().toLowerCase(java.util.Locale.ROOT);
+        String t = s.strip().toLowerCase(Locale.ROOT);
         if (t.startsWith("p")) {
-            return Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
+            return Duration.parse(t.toUpperCase(Locale.ROOT));
         }
         if (t.isEmpty()) {
             throw new CommandLine.TypeConversionException("empty duration");

@@ -1,6 +1,7 @@
 package org.nixnfs.server.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -8,10 +9,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.nixnfs.gc.GcPolicy;
+import org.nixnfs.gc.GcRunResult;
 import org.nixnfs.gc.GcService;
 import org.nixnfs.gc.NixStoreCommand;
 import org.nixnfs.gc.PinStore;
@@ -21,6 +25,7 @@ import org.nixnfs.store.StoreIndex;
 import org.nixnfs.store.usage.PathUsage;
 import org.nixnfs.store.usage.UsageDatabase;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code nixnfs gc}: evict store paths executors no longer use, closure-aware, through Nix. */
@@ -49,9 +54,8 @@ public final class GcCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.")
     boolean asJson;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9100",
-            description = "The running server's admin listener. Default: ${DEFAULT-VALUE}.")
-    String admin;
+    @Mixin
+    AdminOption admin = new AdminOption();
 
     @Option(names = "--standalone",
             description = "Run without a server, from the state directory and Nix database (files open on executors are not known).")
@@ -89,15 +93,15 @@ public final class GcCommand implements Callable<Integer> {
             q.append("&now=").append(URLEncoder.encode(now.toString(), StandardCharsets.UTF_8));
         }
         String query = q.length() == 0 ? "" : "?" + q.substring(1);
-        AdminClient client = new AdminClient(admin);
+        AdminClient client = admin.client();
         AdminClient.Response r;
         try {
             r = client.send(dryRun ? "GET" : "POST", (dryRun ? "/api/v1/gc/plan" : "/api/v1/gc/run") + query);
         } catch (AdminClient.Unreachable e) {
-            throw new java.io.IOException(e.getMessage() + "; start one (nixnfs serve), pass --admin, or use --standalone");
+            throw new IOException(e.getMessage() + "; start one (nixnfs serve), pass --admin, or use --standalone");
         }
         if (r.status() != 200) {
-            throw new java.io.IOException("GC failed: HTTP " + r.status() + ": " + r.body().strip());
+            throw new IOException("GC failed: HTTP " + r.status() + ": " + r.body().strip());
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> m = new ObjectMapper().readValue(r.body(), Map.class);
@@ -108,7 +112,7 @@ public final class GcCommand implements Callable<Integer> {
         Path state = stateDir != null ? stateDir : Defaults.stateDir();
         StoreIndex index = NixDatabase.open(storeRoot).load();
         Map<String, PathUsage> usage = UsageDatabase.readIfExists(state);
-        Map<String, Long> lastUse = new java.util.HashMap<>();
+        Map<String, Long> lastUse = new HashMap<>();
         usage.forEach((h, u) -> lastUse.put(h, u.lastAccessMillis()));
         GcPolicy policy = GcPolicy.defaults();
         policy = keepUnused != null ? policy.withKeepUnused(keepUnused) : policy;
@@ -132,12 +136,12 @@ public final class GcCommand implements Callable<Integer> {
                 System.out.println("remove root " + root.get("link") + " -> " + root.get("target"));
             }
             for (Map<String, Object> p : (Iterable<Map<String, Object>>) m.get("paths")) {
-                System.out.printf("%10s  %s%n            %s%n", org.nixnfs.gc.GcRunResult.humanBytes(((Number) p.get("narSize")).longValue()),
+                System.out.printf("%10s  %s%n            %s%n", GcRunResult.humanBytes(((Number) p.get("narSize")).longValue()),
                         p.get("path"), p.get("reason"));
             }
             System.out.printf("%d paths would be deleted, %s; %d live paths stay (policy evaluated at %s)%n",
                     ((Number) m.get("deadPaths")).intValue(),
-                    org.nixnfs.gc.GcRunResult.humanBytes(((Number) m.get("totalBytes")).longValue()),
+                    GcRunResult.humanBytes(((Number) m.get("totalBytes")).longValue()),
                     ((Number) m.get("livePaths")).intValue(), m.get("evaluatedAt"));
         } else {
             for (Object d : (Iterable<Object>) m.get("deleted")) {
@@ -150,8 +154,8 @@ public final class GcCommand implements Callable<Integer> {
                 System.out.println("not deleted: " + f);
             }
             System.out.printf("freed %s in %d paths in %d ms%s%n",
-                    org.nixnfs.gc.GcRunResult.humanBytes(((Number) m.get("bytesFreed")).longValue()),
-                    ((java.util.List<?>) m.get("deleted")).size(), ((Number) m.get("durationMillis")).longValue(),
+                    GcRunResult.humanBytes(((Number) m.get("bytesFreed")).longValue()),
+                    ((List<?>) m.get("deleted")).size(), ((Number) m.get("durationMillis")).longValue(),
                     Boolean.TRUE.equals(m.get("stoppedEarly")) ? " (stopped early: paths came back into use)" : "");
         }
     }

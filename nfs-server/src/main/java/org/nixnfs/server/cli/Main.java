@@ -1,5 +1,6 @@
 package org.nixnfs.server.cli;
 
+import java.io.IOException;
 import java.net.BindException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,7 +28,7 @@ public final class Main implements Runnable {
         if (e instanceof BindException) {
             message = "cannot listen: " + e.getMessage()
                     + " (is another NFS server running? ports below 1024 need root; try --listen 0.0.0.0:20490)";
-        } else if (e instanceof java.io.IOException) { // NixDatabaseException included
+        } else if (e instanceof IOException) { // NixDatabaseException included
             message = e.getMessage();
         } else {
             throw e;

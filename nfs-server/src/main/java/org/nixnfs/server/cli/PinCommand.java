@@ -1,7 +1,11 @@
 package org.nixnfs.server.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.nixnfs.store.StorePath;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -10,26 +14,24 @@ import picocli.CommandLine.Parameters;
         description = "Pin store paths against GC (with their closures), or unpin them with --remove; without paths, list the pins.")
 public final class PinCommand implements Callable<Integer> {
     @Parameters(paramLabel = "STORE_PATH", arity = "0..*", description = "e.g. /nix/store/<hash>-clang-wrapper-16.0.6")
-    java.util.List<String> paths = new java.util.ArrayList<>();
+    List<String> paths = new ArrayList<>();
 
     @Option(names = "--remove", description = "Unpin instead.")
     boolean remove;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9100",
-            description = "The running server's admin listener. Default: ${DEFAULT-VALUE}.")
-    String admin;
+    @Mixin
+    AdminOption admin = new AdminOption();
 
     @Override
     public Integer call() throws Exception {
-        AdminClient client = new AdminClient(admin);
+        AdminClient client = admin.client();
         if (paths.isEmpty()) {
             client.getJson("/api/v1/pins").get("pins").forEach(p -> System.out.println(p.asText()));
             return 0;
         }
         int rc = 0;
         for (String p : paths) {
-            String base = p.startsWith("/nix/store/") ? p.substring("/nix/store/".length()) : p;
-            AdminClient.Response r = client.send(remove ? "DELETE" : "POST", "/api/v1/pins/" + base);
+            AdminClient.Response r = client.send(remove ? "DELETE" : "POST", "/api/v1/pins/" + StorePath.stripStoreDir(p));
             System.out.println(r.body().strip());
             if (r.status() >= 400) {
                 rc = 1;

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.vfs.CacheSettings;
+import org.nixnfs.store.StorePath;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,7 +30,7 @@ public final class ServeCommand implements Callable<Integer> {
                     + "machine has a Nix store.")
     boolean demoStore;
 
-    @Option(names = "--export-path", paramLabel = "PATH", defaultValue = "/nix/store",
+    @Option(names = "--export-path", paramLabel = "PATH", defaultValue = StorePath.STORE_DIR,
             description = "Path clients mount (server:PATH); the pseudo filesystem leads from / to it. Default: ${DEFAULT-VALUE}.")
     String exportPath;
 
@@ -57,7 +58,7 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Connections beyond this are closed at once. Default: ${DEFAULT-VALUE}.")
     int maxConnections;
 
-    @Option(names = "--admin-listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9100",
+    @Option(names = "--admin-listen", paramLabel = "HOST:PORT", defaultValue = Defaults.ADMIN_LISTEN,
             description = "HTTP admin listener: /metrics, /healthz, /readyz and the API the usage/gc/pin commands use; "
                     + "'none' to disable. Default: ${DEFAULT-VALUE}.")
     String adminListen;
@@ -79,13 +80,18 @@ public final class ServeCommand implements Callable<Integer> {
         Path root = storeRoot != null ? storeRoot
                 : demoStore ? Defaults.demoStore(state, "--demo-store: serving the demo store") : Defaults.storeRoot(state);
         InetSocketAddress address = Defaults.parseListen(listen);
-        NixnfsServer.Config defaults = NixnfsServer.Config.defaults(root, address, state);
-        InetSocketAddress admin = adminListen.equals("none") ? null : Defaults.parseListen(adminListen);
-        NixnfsServer.Config config = new NixnfsServer.Config(root, exportPath, address, admin, state, leaseSeconds,
-                workerThreads != null ? workerThreads : defaults.workerThreads(), defaults.ioThreads(),
-                new CacheSettings(cacheNodes, cacheNodes, 4 * cacheNodes, CacheSettings.defaults().openFiles()),
-                maxConnections, gc.policy(), gcInterval, gc.nixStore);
-        NixnfsServer server = NixnfsServer.start(config);
+        NixnfsServer.Config.Builder config = NixnfsServer.Config.builder(root, address, state)
+                .exportPath(exportPath)
+                .adminListen(adminListen.equals("none") ? null : Defaults.parseListen(adminListen))
+                .leaseSeconds(leaseSeconds)
+                .cache(new CacheSettings(cacheNodes, cacheNodes, 4 * cacheNodes, CacheSettings.defaults().openFiles()))
+                .maxConnections(maxConnections)
+                .gc(gc.policy(), gcInterval)
+                .nixStore(gc.nixStore);
+        if (workerThreads != null) {
+            config.workerThreads(workerThreads);
+        }
+        NixnfsServer server = NixnfsServer.start(config.build());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -104,7 +110,7 @@ public final class ServeCommand implements Callable<Integer> {
                 root.resolve("nix/store"), server.index().current().size(), exportPath, a);
         System.out.printf("Mount it on an executor with:%n  mount -t nfs4 -o %s%s %s:%s /nix/store%n", port,
                 Defaults.RECOMMENDED_MOUNT_OPTIONS, host, exportPath);
-        if (!Files.isDirectory(Path.of("/nix/store")) || !root.equals(Path.of("/"))) {
+        if (!Files.isDirectory(Path.of(StorePath.STORE_DIR)) || !root.equals(Path.of("/"))) {
             System.out.println("(Stop with Ctrl-C.)");
         }
     }

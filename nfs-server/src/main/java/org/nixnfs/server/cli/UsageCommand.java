@@ -13,6 +13,7 @@ import org.nixnfs.store.NixDatabase;
 import org.nixnfs.store.usage.UsageDatabase;
 import org.nixnfs.store.usage.UsageReport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code nixnfs usage}: which store paths executors use, and which they stopped using. */
@@ -29,9 +30,8 @@ public final class UsageCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean asJson;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9100",
-            description = "The running server's admin listener. Default: ${DEFAULT-VALUE}.")
-    String admin;
+    @Mixin
+    AdminOption admin = new AdminOption();
 
     @Option(names = "--standalone", description = "Read the state directory and Nix database directly, without a running server.")
     boolean standalone;
@@ -51,7 +51,7 @@ public final class UsageCommand implements Callable<Integer> {
             entries = UsageReport.build(NixDatabase.open(storeRoot).load(),
                     UsageDatabase.readIfExists(stateDir != null ? stateDir : Defaults.stateDir()), s, limit);
         } else {
-            JsonNode n = new AdminClient(admin).getJson("/api/v1/usage?sort=" + sort + "&limit=" + limit);
+            JsonNode n = admin.client().getJson("/api/v1/usage?sort=" + sort + "&limit=" + limit);
             entries = List.of(json.treeToValue(n.get("paths"), UsageReport.Entry[].class));
         }
         if (asJson) {

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.nixnfs.server.nfs4.CompoundObserver;
 import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.OpCode;
@@ -40,7 +41,7 @@ public final class NfsMetrics implements CompoundObserver {
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(1_000))
                 .maximumExpectedValue(Duration.ofSeconds(10))
-                .register(registry)).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
         if (status != NfsStatus.NFS4_OK) {
             errors.computeIfAbsent(((long) opcode << 32) | (status & 0xffffffffL), k -> Counter
                     .builder("nixnfs.nfs.operation.errors")

@@ -141,8 +141,7 @@ public final class CompoundProcessor {
                     if (e instanceof DetailedError d) {
                         d.writeDetails(out);
                     }
-                    log.debug("{} {}: {} ({})", call.clientAddress(), OpCode.name(opcode), NfsStatus.name(lastStatus),
-                            e.getMessage());
+                    NfsErrorLog.failed(call.clientAddress(), opcode, e);
                 } catch (XdrException e) {
                     lastStatus = NfsStatus.NFS4ERR_BADXDR;
                     out.reset(mark);

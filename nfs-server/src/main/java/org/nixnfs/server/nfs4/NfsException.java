@@ -9,7 +9,12 @@ public class NfsException extends Exception {
     }
 
     public NfsException(int status, String message) {
-        super(message, null, false, false);
+        this(status, message, null);
+    }
+
+    /** @param cause what went wrong underneath (an I/O error, say), kept for the log */
+    public NfsException(int status, String message, Throwable cause) {
+        super(message, cause, false, false);
         this.status = status;
     }
 

@@ -1,5 +1,6 @@
 package org.nixnfs.server.rpc;
 
+import io.netty.buffer.Unpooled;
 import org.nixnfs.server.xdr.XdrDecoder;
 
 /**
@@ -19,7 +20,7 @@ public record Credential(int flavor, String machine, int uid, int gid, int[] gro
 
     /** Decodes an authsys_parms body (RFC 5531 appendix A). */
     public static Credential authSys(byte[] body) {
-        XdrDecoder d = new XdrDecoder(io.netty.buffer.Unpooled.wrappedBuffer(body));
+        XdrDecoder d = new XdrDecoder(Unpooled.wrappedBuffer(body));
         d.readInt(); // stamp
         String machine = d.readString(MAX_MACHINE_NAME);
         int uid = d.readInt();

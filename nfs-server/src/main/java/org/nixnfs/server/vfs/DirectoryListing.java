@@ -2,6 +2,9 @@ package org.nixnfs.server.vfs;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToLongFunction;
 
 /**
  * A directory's entries in cookie order. READDIR resumes after a cookie by binary search, so a
@@ -14,8 +17,7 @@ public final class DirectoryListing {
     private final long[] cookies;
     private final String[] names;
     /** Entries as READDIR encodes them, per attribute request; see {@link #encoded}. */
-    private final java.util.concurrent.ConcurrentHashMap<Object, Encoded> encoded =
-            new java.util.concurrent.ConcurrentHashMap<>(2);
+    private final ConcurrentHashMap<Object, Encoded> encoded = new ConcurrentHashMap<>(2);
     /** Clients ask for one or two attribute sets; more are served without caching. */
     private static final int MAX_ENCODINGS = 4;
 
@@ -38,7 +40,7 @@ public final class DirectoryListing {
      * paging through it while paths are added or deleted resumes at the right place, and replicas
      * hand out the same cookies.
      */
-    public static DirectoryListing byHashCookie(List<String> names, java.util.function.ToLongFunction<String> cookieOf) {
+    public static DirectoryListing byHashCookie(List<String> names, ToLongFunction<String> cookieOf) {
         record Entry(long cookie, String name) {
         }
         Entry[] e = names.stream().map(n -> new Entry(cookieOf.applyAsLong(n), n)).toArray(Entry[]::new);
@@ -75,7 +77,7 @@ public final class DirectoryListing {
     /** Encoded entries by index; null until first encoded. Racing fillers write equal bytes. */
     public static final class Encoded {
         private final byte[][] entries;
-        private final java.util.concurrent.atomic.AtomicInteger filled = new java.util.concurrent.atomic.AtomicInteger();
+        private final AtomicInteger filled = new AtomicInteger();
 
         Encoded(int size) {
             entries = new byte[size][];

@@ -3,31 +3,68 @@ package org.nixnfs.server.vfs;
 import java.nio.file.Path;
 
 /**
- * A file, directory or symlink the export shows: a pseudo directory on the way to the export,
- * the export root (the store directory), or an object inside a valid store path.
- *
- * @param handle           its deterministic file handle
- * @param kind             which of the three it is
- * @param depth            for pseudo directories, the number of path components from "/"
- * @param hashPart         for store objects, the hash part of the store path that holds it
- * @param relPath          for store objects, the path inside the store path ("" for its root)
- * @param diskPath         where it lives on disk (null for pseudo directories)
- * @param attributes       its attributes, fixed for immutable nodes; null for the export root,
- *                         whose attributes follow the index
- * @param registrationTime for store objects, when the holding store path was registered; a node
- *                         cached under an older registration is stale
+ * A file, directory or symlink the export shows: one record per kind. Java 17 has no switch over
+ * types, so each node also names its {@link Kind}: a {@code switch} expression over it is checked
+ * for exhaustiveness, and a new kind is a compile error wherever nodes are told apart.
  */
-public record Node(FileHandle handle, Kind kind, int depth, String hashPart, String relPath, Path diskPath,
-                   Attributes attributes, long registrationTime) {
+public sealed interface Node {
+    /** The kinds of node. The ordinal is the kind byte of a file handle: never reorder. */
+    enum Kind { PSEUDO, EXPORT_ROOT, STORE_OBJECT }
 
-    public enum Kind { PSEUDO, EXPORT_ROOT, STORE_OBJECT }
+    /** Its deterministic file handle. */
+    FileHandle handle();
 
-    /** The store path this node belongs to, or null for pseudo directories and the export root. */
-    public String storePathHash() {
-        return kind == Kind.STORE_OBJECT ? hashPart : null;
+    Kind kind();
+
+    /** The hash part of the store path this node is in; null for the pseudo tree and the export root. */
+    default String storePathHash() {
+        return null;
     }
 
-    public boolean isStorePathRoot() {
-        return kind == Kind.STORE_OBJECT && relPath.isEmpty();
+    /**
+     * A directory on the way from "/" to the export (for {@code /nix/store}: "/" and "nix").
+     *
+     * @param depth path components from "/" (0 for "/")
+     */
+    record Pseudo(FileHandle handle, int depth, Attributes attributes) implements Node {
+        @Override
+        public Kind kind() {
+            return Kind.PSEUDO;
+        }
+    }
+
+    /** The export root: the store directory, whose entries are the valid store paths. */
+    record ExportRoot(FileHandle handle) implements Node {
+        @Override
+        public Kind kind() {
+            return Kind.EXPORT_ROOT;
+        }
+    }
+
+    /**
+     * A store path, or a file, directory or symlink inside one.
+     *
+     * @param hashPart         the hash part of the store path that holds it
+     * @param relPath          the path inside the store path ("" for the store path itself)
+     * @param diskPath         where it is on disk
+     * @param attributes       its attributes, fixed: store content is immutable
+     * @param registrationTime when the holding store path was registered; whatever was read under
+     *                         another registration is stale
+     */
+    record StoreObject(FileHandle handle, String hashPart, String relPath, Path diskPath, Attributes attributes,
+                       long registrationTime) implements Node {
+        @Override
+        public Kind kind() {
+            return Kind.STORE_OBJECT;
+        }
+
+        @Override
+        public String storePathHash() {
+            return hashPart;
+        }
+
+        public FileType type() {
+            return attributes.type();
+        }
     }
 }

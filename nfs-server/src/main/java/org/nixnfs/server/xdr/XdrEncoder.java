@@ -4,6 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.FileRegion;
 import io.netty.util.ReferenceCountUtil;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,11 +30,6 @@ public final class XdrEncoder implements AutoCloseable {
 
     public XdrEncoder writeInt(int v) {
         current.writeInt(v);
-        return this;
-    }
-
-    public XdrEncoder writeUnsignedInt(long v) {
-        current.writeInt((int) v);
         return this;
     }
 
@@ -69,13 +67,13 @@ public final class XdrEncoder implements AutoCloseable {
     }
 
     /** Reads {@code length} bytes of a file at {@code position} into the reply as opaque data. */
-    public XdrEncoder writeOpaque(java.nio.channels.FileChannel file, long position, int length) throws java.io.IOException {
+    public XdrEncoder writeOpaque(FileChannel file, long position, int length) throws IOException {
         current.writeInt(length);
         int done = 0;
         while (done < length) {
             int n = current.writeBytes(file, position + done, length - done);
             if (n < 0) {
-                throw new java.io.EOFException("file ended before " + length + " bytes were read");
+                throw new EOFException("file ended before " + length + " bytes were read");
             }
             done += n;
         }

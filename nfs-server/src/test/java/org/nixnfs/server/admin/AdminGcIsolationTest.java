@@ -27,9 +27,7 @@ class AdminGcIsolationTest {
                 + "i=0; while [ ! -e '" + release + "' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done\n"
                 + "exec nix-store \"$@\"\n");
         Files.setPosixFilePermissions(slowNixStore, PosixFilePermissions.fromString("rwx------"));
-        try (ScrapeFixture f = ScrapeFixture.start(c -> new NixnfsServer.Config(c.storeRoot(), c.exportPath(),
-                c.listen(), c.adminListen(), c.stateDir(), c.leaseSeconds(), c.workerThreads(), c.ioThreads(), c.cache(),
-                c.maxConnections(), c.gcPolicy(), c.gcInterval(), slowNixStore.toString()))) {
+        try (ScrapeFixture f = ScrapeFixture.start(c -> c.toBuilder().nixStore(slowNixStore.toString()).build())) {
             CompletableFuture<HttpResponse<String>> run = CompletableFuture.supplyAsync(() -> {
                 try {
                     return f.send("POST", "/api/v1/gc/run", HttpRequest.BodyPublishers.noBody());

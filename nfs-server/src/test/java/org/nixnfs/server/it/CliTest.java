@@ -101,8 +101,8 @@ class CliTest {
     }
 
     private static NixnfsServer start(NixStoreFixture nix, Path state) throws Exception {
-        return NixnfsServer.start(NixnfsServer.Config.defaults(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0), state)
-                .withAdminListen(new InetSocketAddress("127.0.0.1", 0)));
+        return NixnfsServer.start(NixnfsServer.Config.builder(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0), state)
+                .adminListen(new InetSocketAddress("127.0.0.1", 0)).build());
     }
 
     private static String admin(NixnfsServer server) {

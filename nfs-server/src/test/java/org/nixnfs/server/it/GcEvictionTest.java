@@ -56,8 +56,8 @@ class GcEvictionTest {
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
 
         MutableClock clock = new MutableClock(Instant.now());
-        NixnfsServer.Config config = NixnfsServer.Config.defaults(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0),
-                Files.createDirectories(dir.resolve("state")));
+        NixnfsServer.Config config = NixnfsServer.Config.builder(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0),
+                Files.createDirectories(dir.resolve("state"))).build();
         LinkedBlockingQueue<String> said = new LinkedBlockingQueue<>();
         try (NixnfsServer server = NixnfsServer.start(config, clock);
              ServerSocket signal = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -54,8 +54,8 @@ class GcIntegrationTest {
         new ProcessBuilder("touch", "-h", "-d", "30 days ago", oldRoot.toString()).start().waitFor();
 
         MutableClock clock = new MutableClock(Instant.now());
-        NixnfsServer.Config config = NixnfsServer.Config.defaults(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0),
-                Files.createDirectories(dir.resolve("state")));
+        NixnfsServer.Config config = NixnfsServer.Config.builder(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0),
+                Files.createDirectories(dir.resolve("state"))).build();
         try (NixnfsServer server = NixnfsServer.start(config, clock);
              Nfs4TestClient c = Nfs4TestClient.connect(server.address(), 1)) {
             c.readAll(c.lookup("/nix/store/" + wrapper.baseName() + "/bin/cc"), 0, Nfs4TestClient.ANONYMOUS_STATEID, 4096);

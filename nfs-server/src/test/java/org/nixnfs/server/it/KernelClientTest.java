@@ -232,8 +232,8 @@ class KernelClientTest {
 
     /** What a restarted nixnfs gets: the same store, listen address and state directory. */
     private static NixnfsServer.Config config(Path state, int port) {
-        return NixnfsServer.Config.defaults(storeRoot, new InetSocketAddress("127.0.0.1", port), state)
-                .withLeaseSeconds(90);
+        return NixnfsServer.Config.builder(storeRoot, new InetSocketAddress("127.0.0.1", port), state)
+                .leaseSeconds(90).build();
     }
 
     /** Answers the guest's connection to the signal port with one line. */

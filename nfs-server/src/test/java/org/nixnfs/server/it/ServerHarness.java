@@ -25,8 +25,8 @@ final class ServerHarness {
     }
 
     static NixnfsServer start(Path storeRoot, int leaseSeconds, int port, Path state) throws Exception {
-        NixnfsServer.Config c = NixnfsServer.Config.defaults(storeRoot, new InetSocketAddress("127.0.0.1", port), state)
-                .withLeaseSeconds(leaseSeconds);
+        NixnfsServer.Config c = NixnfsServer.Config.builder(storeRoot, new InetSocketAddress("127.0.0.1", port), state)
+                .leaseSeconds(leaseSeconds).build();
         return NixnfsServer.start(c);
     }
 

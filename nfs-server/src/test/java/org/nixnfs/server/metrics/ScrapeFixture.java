@@ -48,8 +48,8 @@ public final class ScrapeFixture implements AutoCloseable {
         StorePath data = nix.addText("data.txt", "0123456789abcdef".repeat(20_000)); // 320,000 bytes
         nix.addText("small.txt", "small\n");
         Path state = Files.createTempDirectory("nixnfs-scrape-state");
-        NixnfsServer.Config c = NixnfsServer.Config.defaults(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0), state)
-                .withAdminListen(new InetSocketAddress("127.0.0.1", 0));
+        NixnfsServer.Config c = NixnfsServer.Config.builder(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0), state)
+                .adminListen(new InetSocketAddress("127.0.0.1", 0)).build();
         return new ScrapeFixture(nix, data, NixnfsServer.start(configure.apply(c)));
     }
 

@@ -33,7 +33,7 @@ public final class UsageReport {
         List<Entry> out = new ArrayList<>(index.size());
         for (ValidPath vp : index.paths()) {
             PathUsage u = usage.get(vp.path().hashPart());
-            out.add(new Entry("/nix/store/" + vp.path().baseName(), vp.narSize(), vp.registrationTime(),
+            out.add(new Entry(vp.path().fullPath(), vp.narSize(), vp.registrationTime(),
                     u == null ? 0 : u.lastAccessMillis(), u == null ? Map.of() : u.clients()));
         }
         Comparator<Entry> order = sort == Sort.SIZE

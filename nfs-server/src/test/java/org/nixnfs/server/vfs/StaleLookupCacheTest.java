@@ -1,0 +1,76 @@
+package org.nixnfs.server.vfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nixnfs.server.nfs4.NfsException;
+import org.nixnfs.server.nfs4.NfsStatus;
+import org.nixnfs.store.StoreIndex;
+import org.nixnfs.store.StoreIndexHolder;
+import org.nixnfs.store.StorePath;
+import org.nixnfs.store.ValidPath;
+
+/**
+ * A store path deleted and registered again may have other contents: what was looked up under
+ * the old registration is neither served nor counted as cached (else the disk read that follows
+ * would run on the event loop).
+ */
+class StaleLookupCacheTest {
+    private static final StorePath PATH = new StorePath("0123456789abcdfghijklmnpqrsvwxyz", "tool-1.0");
+
+    @TempDir
+    Path storeDir;
+    StoreIndexHolder index;
+    ExportFileSystem fs;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Files.createDirectories(storeDir.resolve(PATH.baseName()).resolve("bin"));
+        Files.writeString(storeDir.resolve(PATH.baseName()).resolve("bin/tool"), "v1");
+        index = new StoreIndexHolder(StoreIndex.of(List.of(new ValidPath(PATH, 1000, 0, List.of()))));
+        fs = new ExportFileSystem(storeDir, "/nix/store", index, CacheSettings.defaults());
+    }
+
+    private Node bin() throws NfsException {
+        Node exportRoot = fs.lookup(fs.lookup(fs.root(), "nix"), "store");
+        return fs.lookup(fs.lookup(exportRoot, PATH.baseName()), "bin");
+    }
+
+    private void registerAgain() {
+        index.replace(StoreIndex.of(List.of(new ValidPath(PATH, 2000, 0, List.of()))));
+    }
+
+    @Test
+    void aLookupMadeUnderAnOlderRegistrationIsNotCached() throws Exception {
+        Node bin = bin();
+        fs.lookup(bin, "tool");
+        assertTrue(fs.isLookupCached(bin, "tool"));
+
+        registerAgain();
+        Node binAgain = fs.resolve(bin.handle());
+        assertFalse(fs.isLookupCached(binAgain, "tool"), "a lookup from the old registration counts as cached");
+        fs.lookup(binAgain, "tool");
+        assertTrue(fs.isLookupCached(binAgain, "tool"));
+    }
+
+    @Test
+    void aMissingNameUnderAnOlderRegistrationIsLookedUpAgain() throws Exception {
+        Node bin = bin();
+        NfsException e = assertThrows(NfsException.class, () -> fs.lookup(bin, "new"));
+        assertEquals(NfsStatus.NFS4ERR_NOENT, e.status());
+
+        Files.writeString(storeDir.resolve(PATH.baseName()).resolve("bin/new"), "v2");
+        registerAgain();
+        Node binAgain = fs.resolve(bin.handle());
+        assertFalse(fs.isLookupCached(binAgain, "new"));
+        assertEquals(2, fs.attributes(fs.lookup(binAgain, "new")).size());
+    }
+}

@@ -1,0 +1,94 @@
+package org.nixnfs.server.vfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.nixnfs.server.vfs.TestPaths.storePath;
+import static org.nixnfs.server.vfs.TestPaths.valid;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.nixnfs.store.StoreIndex;
+import org.nixnfs.store.StoreIndexHolder;
+import org.nixnfs.store.StorePath;
+import org.nixnfs.store.ValidPath;
+
+class StoreDirectoryTest {
+    private static final Attributes ON_DISK = new Attributes(FileType.DIRECTORY, 01775, 2, 0, 30000, 4096, 4096, 3,
+            10, 20, 30, 40);
+    private static final StorePath A = storePath('a', "glibc-2.38");
+    private static final StorePath B = storePath('b', "gcc-13.2.0");
+    private static final StorePath C = storePath('c', "clang-16.0.6");
+
+    private final StoreIndexHolder index = new StoreIndexHolder(StoreIndex.of(List.of(valid(B, 1), valid(A, 1))));
+    private final StoreDirectory dir = new StoreDirectory(index, ON_DISK);
+
+    @Test
+    void showsExactlyTheValidPaths() {
+        assertEquals(List.of(A.baseName(), B.baseName()), names(dir.listing()));
+        assertEquals(Optional.of(A), dir.lookup(A.baseName()).map(ValidPath::path));
+        assertTrue(dir.lookup(C.baseName()).isEmpty(), "a well-formed name that is not registered");
+        assertTrue(dir.lookup("not-a-store-path").isEmpty());
+        assertEquals(Optional.of(B), dir.byHashPart(B.hashPart()).map(ValidPath::path));
+        assertTrue(dir.byHashPart(C.hashPart()).isEmpty());
+    }
+
+    @Test
+    void followsTheIndex() {
+        index.replace(StoreIndex.of(List.of(valid(A, 1), valid(C, 2))));
+        assertEquals(List.of(A.baseName(), C.baseName()), names(dir.listing()));
+        assertTrue(dir.lookup(B.baseName()).isEmpty(), "deleted");
+        assertTrue(dir.lookup(C.baseName()).isPresent(), "registered");
+    }
+
+    @Test
+    void cookiesComeFromTheHashSoTheyOutliveTheListing() {
+        DirectoryListing before = dir.listing();
+        long cookieOfB = before.cookie(1);
+        assertEquals(StoreDirectory.cookie(B.baseName()), cookieOfB);
+        assertTrue(cookieOfB >= DirectoryListing.FIRST_COOKIE);
+        index.replace(StoreIndex.of(List.of(valid(A, 1), valid(B, 1), valid(C, 2))));
+        DirectoryListing after = dir.listing();
+        assertEquals(C.baseName(), after.name(after.indexAfter(cookieOfB)), "a client resumes after B with C");
+    }
+
+    @Test
+    void theListingIsBuiltOncePerSnapshot() {
+        assertNull(dir.cachedListing());
+        DirectoryListing l = dir.listing();
+        assertSame(l, dir.cachedListing());
+        assertSame(l, dir.listing());
+        index.replace(StoreIndex.of(List.of(valid(A, 1))));
+        assertNull(dir.cachedListing(), "the old snapshot's listing is not served");
+    }
+
+    @Test
+    void changeAndModifyTimeFollowTheSetOfValidPaths() {
+        Attributes before = dir.attributes();
+        assertEquals(index.current().fingerprint(), before.change());
+        assertEquals(ON_DISK.modifyTime(), before.modifyTime());
+        assertEquals(ON_DISK.mode(), before.mode());
+        assertEquals(ON_DISK.fileId(), before.fileId());
+
+        index.replace(StoreIndex.of(List.of(valid(A, 1), valid(B, 1))));
+        assertEquals(before, dir.attributes(), "the same set of paths: nothing changed");
+
+        index.replace(StoreIndex.of(List.of(valid(A, 1))));
+        Attributes after = dir.attributes();
+        assertNotEquals(before.change(), after.change());
+        assertTrue(after.modifyTime() > before.modifyTime());
+        assertTrue(after.size() < before.size());
+    }
+
+    private static List<String> names(DirectoryListing l) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < l.size(); i++) {
+            names.add(l.name(i));
+        }
+        return names;
+    }
+}
