@@ -2,6 +2,7 @@ package org.nixnfs.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -82,6 +85,54 @@ class IndexWatcherTest {
             assertTrue(status.fileWatchActive(), "inotify in use");
             assertEquals(5, status.pathCount());
             assertTrue(status.lastVisibilityLag().isPresent());
+        }
+    }
+
+    /**
+     * Issue 11: a commit that lands while the watcher reads, and leaves the database files' size
+     * and modification times as they were when the read began, is indexed all the same. A
+     * filesystem with coarse timestamps shows exactly that for a commit within the clock tick of
+     * the watcher's last look that writes inside a WAL already that long (it is reused from its
+     * start after a checkpoint). Here the commit is made from the index listener, on the watcher's
+     * thread just after its read, and the times are put back by hand: the rare timing made certain.
+     */
+    @Test
+    void aCommitDuringARead_ThatLeavesTheFilesLookingUnchanged_IsIndexed() throws Exception {
+        try (NixDbWriter w = NixDbWriter.create(root)) {
+            for (int i = 0; i < 20; i++) {
+                w.register("filler-" + i, 1); // a WAL of a few dozen frames
+            }
+            try (Statement st = w.connection().createStatement()) {
+                st.execute("pragma wal_checkpoint(PASSIVE)"); // the next commits reuse the WAL from its start
+            }
+            // The gap lets the first commit finish before the watcher looks at the files.
+            StoreIndexHolder holder = startWatching(Duration.ofSeconds(2),
+                    IndexWatcher.Options.defaults().withMinRefreshGap(Duration.ofMillis(300)));
+            Path wal = Path.of(w.databaseFile() + "-wal");
+            long walSize = Files.size(wal);
+            AtomicReference<StorePath> second = new AtomicReference<>();
+            AtomicReference<FileTime[]> timesAfterFirst = new AtomicReference<>();
+            AtomicReference<Exception> failure = new AtomicReference<>();
+            StorePath first = w.newStorePath("first");
+            holder.addListener(index -> {
+                if (index.contains(first) && second.get() == null) {
+                    try {
+                        second.set(w.register("second", 1));
+                        FileTime[] t = timesAfterFirst.get();
+                        Files.setLastModifiedTime(wal, t[0]);
+                        Files.setLastModifiedTime(w.databaseFile(), t[1]);
+                    } catch (Exception e) {
+                        failure.set(e);
+                    }
+                }
+            });
+            w.register(new ValidPath(first, 1, 1, List.of()));
+            timesAfterFirst.set(new FileTime[] {Files.getLastModifiedTime(wal), Files.getLastModifiedTime(w.databaseFile())});
+
+            awaitTrue(() -> second.get() != null || failure.get() != null, Duration.ofSeconds(60), "the first commit indexed");
+            assertNull(failure.get());
+            assertEquals(walSize, Files.size(wal), "both commits wrote inside the existing WAL");
+            awaitTrue(() -> holder.current().contains(second.get()), Duration.ofSeconds(60), "the second commit indexed");
         }
     }
 
