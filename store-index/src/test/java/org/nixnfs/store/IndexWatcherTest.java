@@ -27,8 +27,12 @@ import org.nixnfs.store.testing.LogCapture;
 import org.nixnfs.store.testing.NixDbWriter;
 
 class IndexWatcherTest {
-    /** Generous, so a loaded CI machine does not fail the test; the measured figure is printed. */
-    static final Duration VISIBLE_WITHIN = Duration.ofSeconds(1);
+    /**
+     * How long a test waits for an event before it fails: a guard against hanging, not a timing
+     * assertion (a loaded machine must not fail these tests). Speed is measured and printed; the
+     * 1 s bound of issue 11 is checked by {@link RegistrationStressTest}.
+     */
+    static final Duration EVENT_TIMEOUT = Duration.ofSeconds(30);
 
     @TempDir
     Path root;
@@ -49,8 +53,8 @@ class IndexWatcherTest {
     }
 
     private StoreIndexHolder startWatching() throws Exception {
-        // A long poll interval, so these tests show that change notifications do the work.
-        return startWatching(Duration.ofSeconds(2), IndexWatcher.Options.defaults().withPollInterval(Duration.ofSeconds(30)));
+        // Polls far apart, so these tests show that change notifications do the work.
+        return startWatching(Duration.ofSeconds(2), IndexWatcher.Options.defaults().withPollInterval(Duration.ofHours(1)));
     }
 
     @Test
@@ -69,7 +73,7 @@ class IndexWatcherTest {
                 last = p;
                 w.register(new ValidPath(p, 1, 1, List.of(first)));
                 long committed = System.nanoTime();
-                awaitTrue(() -> holder.current().contains(p), VISIBLE_WITHIN, "registration of " + p + " visible");
+                awaitTrue(() -> holder.current().contains(p), EVENT_TIMEOUT, "registration of " + p + " visible");
                 worst = Math.max(worst, System.nanoTime() - committed);
                 assertEquals(List.of(first), holder.current().referencesOf(p));
             }
@@ -78,7 +82,7 @@ class IndexWatcherTest {
 
             StorePath gone = last;
             w.delete(gone);
-            awaitTrue(() -> !holder.current().contains(gone), VISIBLE_WITHIN, "deleted path gone");
+            awaitTrue(() -> !holder.current().contains(gone), EVENT_TIMEOUT, "deleted path gone");
             assertEquals(5, holder.current().size());
             IndexWatcherStatus status = watcher.status();
             assertTrue(status.healthy());
@@ -129,10 +133,10 @@ class IndexWatcherTest {
             w.register(new ValidPath(first, 1, 1, List.of()));
             timesAfterFirst.set(new FileTime[] {Files.getLastModifiedTime(wal), Files.getLastModifiedTime(w.databaseFile())});
 
-            awaitTrue(() -> second.get() != null || failure.get() != null, Duration.ofSeconds(60), "the first commit indexed");
+            awaitTrue(() -> second.get() != null || failure.get() != null, EVENT_TIMEOUT, "the first commit indexed");
             assertNull(failure.get());
             assertEquals(walSize, Files.size(wal), "both commits wrote inside the existing WAL");
-            awaitTrue(() -> holder.current().contains(second.get()), Duration.ofSeconds(60), "the second commit indexed");
+            awaitTrue(() -> holder.current().contains(second.get()), EVENT_TIMEOUT, "the second commit indexed");
         }
     }
 
@@ -145,7 +149,7 @@ class IndexWatcherTest {
                     .withPollInterval(Duration.ofMillis(100)).withFileNotifications(false));
             assertFalse(watcher.status().fileWatchActive());
             StorePath p = w.register("polled", 1);
-            awaitTrue(() -> holder.current().contains(p), Duration.ofSeconds(5), "seen by polling");
+            awaitTrue(() -> holder.current().contains(p), EVENT_TIMEOUT, "seen by polling");
         }
     }
 
@@ -162,20 +166,20 @@ class IndexWatcherTest {
         Files.copy(db, backup);
         try (LogCapture log = new LogCapture()) {
             Files.write(db, "garbage, not SQLite".repeat(500).getBytes());
-            awaitTrue(() -> watcher.status().consecutiveFailures() > 0, VISIBLE_WITHIN, "failure noticed");
-            assertSame(good, holder.current(), "last good index still served");
+            // Damage in place, not a commit: certain to be noticed by a read on a fresh connection
+            // (refreshNow, or the periodic full reload).
             assertTrue(watcher.refreshNow().isPresent());
+            assertSame(good, holder.current(), "last good index still served");
             assertSame(good, holder.current());
             IndexWatcherStatus status = watcher.status();
             assertFalse(status.healthy());
             assertTrue(status.lastError().orElseThrow().contains(db.toString()), status.lastError().orElseThrow());
             assertTrue(status.failingSince().isPresent());
             assertTrue(status.staleness(Instant.now()).compareTo(Duration.ZERO) > 0);
-            awaitTrue(() -> log.text().contains("ERROR"), VISIBLE_WITHIN, "error logged");
             assertTrue(log.text().contains("serving the last good one (2 paths)"), log.text());
         }
         Files.copy(backup, db, StandardCopyOption.REPLACE_EXISTING);
-        awaitTrue(() -> watcher.status().healthy(), Duration.ofSeconds(3), "recovered");
+        awaitTrue(() -> watcher.status().healthy(), EVENT_TIMEOUT, "recovered");
         assertEquals(good.fingerprint(), holder.current().fingerprint());
     }
 
@@ -187,7 +191,7 @@ class IndexWatcherTest {
         StoreIndexHolder holder = startWatching();
         StoreIndex good = holder.current();
         Files.delete(NixDatabase.databaseFileOf(root));
-        awaitTrue(() -> watcher.status().consecutiveFailures() > 0, VISIBLE_WITHIN, "failure noticed");
+        awaitTrue(() -> watcher.status().consecutiveFailures() > 0, EVENT_TIMEOUT, "failure noticed");
         assertSame(good, holder.current());
         assertTrue(watcher.status().lastError().orElseThrow().contains("not found"));
     }
@@ -203,7 +207,7 @@ class IndexWatcherTest {
             w.register("a", 1);
             StoreIndexHolder holder = startWatching(Duration.ofMillis(200), IndexWatcher.Options.defaults());
             StorePath committed = w.register("committed", 1);
-            awaitTrue(() -> holder.current().contains(committed), VISIBLE_WITHIN, "committed row visible");
+            awaitTrue(() -> holder.current().contains(committed), EVENT_TIMEOUT, "committed row visible");
 
             StorePath pending = w.newStorePath("pending");
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + w.databaseFile());
@@ -215,7 +219,7 @@ class IndexWatcherTest {
                 assertFalse(holder.current().contains(pending));
                 st.execute("commit");
             }
-            awaitTrue(() -> holder.current().contains(pending), VISIBLE_WITHIN, "visible after commit");
+            awaitTrue(() -> holder.current().contains(pending), EVENT_TIMEOUT, "visible after commit");
         }
     }
 
@@ -242,10 +246,10 @@ class IndexWatcherTest {
                 assertTrue(e.getMessage().contains("lock") || e.getMessage().contains("BUSY"), e.getMessage());
                 assertSame(good, holder.current());
                 assertFalse(watcher.status().healthy());
-                awaitTrue(() -> log.text().contains("ERROR"), VISIBLE_WITHIN, "error logged");
+                awaitTrue(() -> log.text().contains("ERROR"), EVENT_TIMEOUT, "error logged");
                 st.execute("commit");
             }
-            awaitTrue(() -> holder.current().contains(pending), Duration.ofSeconds(3), "visible after the lock is gone");
+            awaitTrue(() -> holder.current().contains(pending), EVENT_TIMEOUT, "visible after the lock is gone");
             assertTrue(watcher.status().healthy());
             assertTrue(watcher.status().failures() >= 1);
         }
@@ -282,7 +286,7 @@ class IndexWatcherTest {
             StoreIndexHolder holder = startWatching(Duration.ofSeconds(2), IndexWatcher.Options.defaults()
                     .withPollInterval(Duration.ofMillis(50)).withFullReloadInterval(Duration.ofMillis(100)));
             StoreIndex first = holder.current();
-            awaitTrue(() -> watcher.status().fullReloads() >= 3, Duration.ofSeconds(5), "full reloads happen");
+            awaitTrue(() -> watcher.status().fullReloads() >= 3, EVENT_TIMEOUT, "full reloads happen");
             assertSame(first, holder.current());
         }
     }
