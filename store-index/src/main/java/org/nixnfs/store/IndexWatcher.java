@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * asks its {@link FollowingConnection} whether anything was committed since its last read (SQLite's
  * {@code data_version}, O(1)), and reads only then. That check cannot miss a commit (see
  * {@link FollowingConnection}); notifications only make it come sooner, so lost, late or spurious
- * notifications cost latency (at most one poll interval) or one cheap check, never a commit. (The
+ * notifications cost latency (at most one poll interval) or one cheap check, never a commit; a
+ * check after a notification is followed by one more {@link #RECHECK_AFTER_NOTIFICATION} later, for
+ * a commit whose writes woke us before it was complete. (The
  * watcher used to trust a notification only if the files' size or times had changed, to ignore
  * the -wal re-owning that SQLite does on every fresh connection opened as root; that check
  * missed commits, issue 11. The long-lived connection opens nothing per check, so our own checks
@@ -35,6 +37,15 @@ import org.slf4j.LoggerFactory;
 public final class IndexWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IndexWatcher.class);
     private static final Duration REPEAT_ERROR_LOG_INTERVAL = Duration.ofMinutes(1);
+    /**
+     * A notification comes with a writer's writes to the WAL, but its commit becomes visible only
+     * when it then updates the WAL index in {@code -shm} (memory-mapped: no notification, and the
+     * files' size and times stay as they were). A check right after a notification can therefore
+     * come just before the commit; one more check this much later finds it without waiting for the
+     * next poll. (The old stat-based watcher missed such a commit for good, issue 11: a writer
+     * preempted between the two steps on a busy machine.)
+     */
+    static final Duration RECHECK_AFTER_NOTIFICATION = Duration.ofMillis(50);
 
     /**
      * @param pollInterval       how often the database is checked for commits without a change
@@ -185,9 +196,14 @@ public final class IndexWatcher implements AutoCloseable {
                     continue;
                 }
                 waitForRefreshGap();
-                // Notifications up to here are covered by the check below; later ones wake us again.
+                // Notifications up to here are covered by the check below, or by the recheck after
+                // it if their commit was not complete yet; later ones wake us again.
                 fileWatch.drain();
                 refresh(fullReloadDue() ? Mode.FULL : Mode.CHECK);
+                if (notified) {
+                    long recheck = System.nanoTime() + RECHECK_AFTER_NOTIFICATION.toNanos();
+                    nextPoll = recheck - nextPoll < 0 ? recheck : nextPoll;
+                }
             } catch (InterruptedException e) {
                 if (!closed) {
                     log.warn("Index watcher interrupted; stopping");
