@@ -20,8 +20,10 @@ import java.util.Optional;
  * reads it and, when it differs, the rows, in <em>one</em> read transaction: the index then holds
  * exactly the state that value names. A commit after that transaction changes the value the next
  * call sees. No file size, time or notification is trusted for this; they only decide how soon
- * the next call comes. (A stat-based check missed commits that left the files' size and times as
- * they were, e.g. within one clock tick on a filesystem with coarse timestamps: issue 11.)
+ * the next call comes. (A writer makes its commit visible by updating the WAL index in the
+ * memory-mapped {@code -shm} file, after the WAL writes that change {@code -wal}'s size and time and
+ * raise notifications. The stat-based check before took its look between the two when the writer
+ * was slow or preempted, and then never saw that commit: issue 11.)
  *
  * <p>What the value cannot show is a different file at the same path (the connection keeps the
  * old one open), so each call first compares the file's identity (device, inode) with the one the

@@ -20,10 +20,10 @@ import org.slf4j.LoggerFactory;
  * notifications cost latency (at most one poll interval) or one cheap check, never a commit; a
  * check after a notification is followed by one more {@link #RECHECK_AFTER_NOTIFICATION} later, for
  * a commit whose writes woke us before it was complete. (The
- * watcher used to trust a notification only if the files' size or times had changed, to ignore
- * the -wal re-owning that SQLite does on every fresh connection opened as root; that check
- * missed commits, issue 11. The long-lived connection opens nothing per check, so our own checks
- * no longer cause notifications.)
+ * watcher used to trust a notification or a poll only if the files' size or times had changed, to
+ * ignore the -wal re-owning that SQLite does on every fresh connection opened as root; a commit
+ * completed after its look changes neither, so it was missed for good, issue 11. The long-lived
+ * connection opens nothing per check, so our own checks no longer cause notifications.)
  *
  * <p>Each change is read incrementally (new rows above the last seen id, deletions found from the
  * row count), with a full reload on a fresh connection every {@link Options#fullReloadInterval()}

@@ -101,11 +101,12 @@ class IndexWatcherTest {
 
     /**
      * Issue 11: a commit that lands while the watcher reads, and leaves the database files' size
-     * and modification times as they were when the read began, is indexed all the same. A
-     * filesystem with coarse timestamps shows exactly that for a commit within the clock tick of
-     * the watcher's last look that writes inside a WAL already that long (it is reused from its
-     * start after a checkpoint). Here the commit is made from the index listener, on the watcher's
-     * thread just after its read, and the times are put back by hand: the rare timing made certain.
+     * and modification times as they were when the read began, is indexed all the same. That is
+     * what a watcher that looks at the files sees when a writer's commit becomes visible (in the
+     * WAL index in -shm) only after its WAL writes, or on a filesystem with coarse timestamps for a
+     * commit inside a WAL already that long. Here the commit is made from the index listener, on
+     * the watcher's thread just after its read, and the times are put back by hand: the rare
+     * timing made certain. (The stat-based watcher never indexed it.)
      */
     @Test
     void aCommitDuringARead_ThatLeavesTheFilesLookingUnchanged_IsIndexed() throws Exception {
