@@ -3,40 +3,33 @@ package org.nixnfs.store;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Notices writes to the database files ({@code db.sqlite}, its {@code -wal} and {@code -journal}):
- * through a {@link WatchService} on their directory (inotify on Linux, so a commit is seen within
- * milliseconds) and, as a fallback for platforms or failures without it, by comparing the files'
- * size, modification time and identity between polls. The {@code -shm} file is ignored: readers
- * write it too, and it changes nothing that is committed.
+ * Wakes the {@link IndexWatcher} early when the database files ({@code db.sqlite}, its {@code -wal}
+ * and {@code -journal}) change: a {@link WatchService} on their directory (inotify on Linux, so a
+ * commit is seen within milliseconds). Only a hint: the watcher checks the database itself for
+ * commits, at every notification and at every poll, so a notification that is lost, late or about
+ * something else (SQLite re-owning {@code -wal} when a connection opens as root) costs latency or
+ * one cheap check, never a commit. The {@code -shm} file is ignored: readers write it too.
  */
 final class DatabaseFileWatch implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(DatabaseFileWatch.class);
 
     private final Path directory;
-    private final List<Path> files;
     private final Set<Path> relevantNames;
     private WatchService watchService;
     private WatchKey key;
-    private List<Object> lastStat;
 
     /** @param notifications whether to use a WatchService at all, or only poll */
     DatabaseFileWatch(Path databaseFile, boolean notifications) {
@@ -45,7 +38,6 @@ final class DatabaseFileWatch implements Closeable {
         Path wal = Path.of(name + "-wal");
         Path journal = Path.of(name + "-journal");
         this.relevantNames = Set.of(name, wal, journal);
-        this.files = List.of(databaseFile, directory.resolve(wal), directory.resolve(journal));
         if (notifications) {
             try {
                 watchService = directory.getFileSystem().newWatchService();
@@ -54,7 +46,6 @@ final class DatabaseFileWatch implements Closeable {
             }
         }
         register();
-        lastStat = stat();
     }
 
     /** Whether change notifications are in use (otherwise only polling notices changes). */
@@ -106,30 +97,6 @@ final class DatabaseFileWatch implements Closeable {
         return relevant;
     }
 
-    /** Whether size, modification time or identity of a database file differ from the last call. */
-    boolean statChanged() {
-        List<Object> now = stat();
-        boolean changed = !now.equals(lastStat);
-        lastStat = now;
-        return changed;
-    }
-
-    /** The newest modification time among the database files, if any exists. */
-    Instant lastModified() {
-        Instant newest = null;
-        for (Path f : files) {
-            try {
-                Instant t = Files.getLastModifiedTime(f).toInstant();
-                if (newest == null || t.isAfter(newest)) {
-                    newest = t;
-                }
-            } catch (IOException e) {
-                // absent (no WAL right now) or unreadable: no information
-            }
-        }
-        return newest;
-    }
-
     @Override
     public synchronized void close() throws IOException {
         if (watchService != null) {
@@ -169,21 +136,5 @@ final class DatabaseFileWatch implements Closeable {
             key = null;
             log.warn("Cannot watch {} for changes ({}); polling only", directory, e.toString());
         }
-    }
-
-    /** (identity, size, mtime) of each database file; null entries for absent files. */
-    private List<Object> stat() {
-        Object[] out = new Object[files.size() * 3];
-        for (int i = 0; i < files.size(); i++) {
-            try {
-                BasicFileAttributes a = Files.readAttributes(files.get(i), BasicFileAttributes.class);
-                out[3 * i] = Objects.requireNonNullElse(a.fileKey(), "");
-                out[3 * i + 1] = a.size();
-                out[3 * i + 2] = a.lastModifiedTime();
-            } catch (IOException e) {
-                // absent: leave nulls
-            }
-        }
-        return Arrays.asList(out);
     }
 }

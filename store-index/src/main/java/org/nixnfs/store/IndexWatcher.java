@@ -11,24 +11,47 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows the Nix database and swaps new {@link StoreIndex} snapshots into a
  * {@link StoreIndexHolder}: a registration or deletion is visible within milliseconds of the
- * commit on Linux (inotify), within one poll interval elsewhere.
+ * commit on Linux (inotify), and within one poll interval whatever happens to notifications.
+ *
+ * <p><b>How a commit is noticed.</b> At every poll and at every change notification the watcher
+ * asks its {@link FollowingConnection} whether anything was committed since its last read (SQLite's
+ * {@code data_version}, O(1)), and reads only then. That check cannot miss a commit (see
+ * {@link FollowingConnection}); notifications only make it come sooner, so lost, late or spurious
+ * notifications cost latency (at most one poll interval) or one cheap check, never a commit; a
+ * check after a notification is followed by one more {@link #RECHECK_AFTER_NOTIFICATION} later, for
+ * a commit whose writes woke us before it was complete. (The
+ * watcher used to trust a notification or a poll only if the files' size or times had changed, to
+ * ignore the -wal re-owning that SQLite does on every fresh connection opened as root; a commit
+ * completed after its look changes neither, so it was missed for good, issue 11. The long-lived
+ * connection opens nothing per check, so our own checks no longer cause notifications.)
  *
  * <p>Each change is read incrementally (new rows above the last seen id, deletions found from the
- * row count), with a full reload every {@link Options#fullReloadInterval()} to pick up in-place
- * updates. When the database cannot be read (locked past the busy timeout, corrupt, replaced by
- * something unreadable) the error is logged and the last good index keeps being served; reading
- * is retried at every poll and every change notification. {@link #status()} tells how it goes.
+ * row count), with a full reload on a fresh connection every {@link Options#fullReloadInterval()}
+ * to pick up in-place updates. When the database cannot be read (locked past the busy timeout,
+ * corrupt, deleted, replaced by something unreadable) the error is logged, the connection closed,
+ * and the last good index keeps being served; a fresh connection is tried at every poll and every
+ * notification. {@link #status()} tells how it goes.
  *
  * <p>One daemon thread does all reads; {@link #refreshNow()} runs one on the caller's thread.
  */
 public final class IndexWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IndexWatcher.class);
     private static final Duration REPEAT_ERROR_LOG_INTERVAL = Duration.ofMinutes(1);
+    /**
+     * A notification comes with a writer's writes to the WAL, but its commit becomes visible only
+     * when it then updates the WAL index in {@code -shm} (memory-mapped: no notification, and the
+     * files' size and times stay as they were). A check right after a notification can therefore
+     * come just before the commit; one more check this much later finds it without waiting for the
+     * next poll. (The old stat-based watcher missed such a commit for good, issue 11: a writer
+     * preempted between the two steps on a busy machine.)
+     */
+    static final Duration RECHECK_AFTER_NOTIFICATION = Duration.ofMillis(50);
 
     /**
-     * @param pollInterval       how often the files are checked without a change notification,
-     *                           and how often a failed read is retried
-     * @param minRefreshGap      least time between the starts of two reads, so that a burst of
+     * @param pollInterval       how often the database is checked for commits without a change
+     *                           notification, and how often a failed read is retried: the
+     *                           longest a commit can stay unseen
+     * @param minRefreshGap      least time between the starts of two checks, so that a burst of
      *                           writes by Nix is read a few times rather than once per write
      * @param fullReloadInterval how often the whole database is re-read; zero for never
      * @param fileNotifications  whether to use change notifications (inotify) at all; without
@@ -45,9 +68,9 @@ public final class IndexWatcher implements AutoCloseable {
             }
         }
 
-        /** Poll every second, at most one read per 20 ms, full reload every 10 minutes, inotify on. */
+        /** Poll every 500 ms, at most one check per 20 ms, full reload every 10 minutes, inotify on. */
         public static Options defaults() {
-            return new Options(Duration.ofSeconds(1), Duration.ofMillis(20), Duration.ofMinutes(10), true);
+            return new Options(Duration.ofMillis(500), Duration.ofMillis(20), Duration.ofMinutes(10), true);
         }
 
         public Options withPollInterval(Duration d) {
@@ -76,6 +99,7 @@ public final class IndexWatcher implements AutoCloseable {
     private volatile boolean closed;
 
     // Written under refreshLock only; status() reads the published record.
+    private FollowingConnection connection;
     private DatabaseSnapshot snapshot;
     private long lastRefreshStartNanos;
     private long lastFullReloadNanos;
@@ -104,7 +128,7 @@ public final class IndexWatcher implements AutoCloseable {
             throw new IllegalStateException("already started or closed");
         }
         fileWatch = new DatabaseFileWatch(database.databaseFile(), options.fileNotifications());
-        Optional<NixDatabaseException> failure = refresh(true);
+        Optional<NixDatabaseException> failure = refresh(Mode.FULL);
         if (failure.isPresent()) {
             closeQuietly(fileWatch);
             throw failure.get();
@@ -117,12 +141,13 @@ public final class IndexWatcher implements AutoCloseable {
     }
 
     /**
-     * Reads the database now, on this thread, and swaps in the result if it changed.
+     * Reads the database now, on this thread, on a fresh connection (so a file damaged in place is
+     * noticed too), and swaps in the result if it changed.
      *
      * @return the failure, if the read failed (it is also logged and recorded in the status)
      */
     public Optional<NixDatabaseException> refreshNow() {
-        return refresh(false);
+        return refresh(Mode.REOPEN);
     }
 
     public IndexWatcherStatus status() {
@@ -153,6 +178,9 @@ public final class IndexWatcher implements AutoCloseable {
                 log.warn("Index watcher thread did not stop within 10 s");
             }
         }
+        synchronized (refreshLock) {
+            closeConnection();
+        }
     }
 
     private void run() {
@@ -164,20 +192,18 @@ public final class IndexWatcher implements AutoCloseable {
                 if (pollDue) {
                     nextPoll = System.nanoTime() + options.pollInterval().toNanos();
                 }
-                boolean fullDue = fullReloadDue();
-                boolean failing = status.consecutiveFailures() > 0;
-                // A notification alone is not a write: inotify reports attribute changes too, and
-                // SQLite, opening the database as root, re-owns the -wal file on every read of ours,
-                // which would wake us again and again. Only a changed size, mtime or inode is.
-                boolean written = (notified || pollDue) && fileWatch.statChanged();
-                if (closed || !(written || fullDue || (pollDue && failing))) {
+                if (closed || !(notified || pollDue)) {
                     continue;
                 }
                 waitForRefreshGap();
-                // Writes noticed up to here are covered by the read below; later ones wake us again.
+                // Notifications up to here are covered by the check below, or by the recheck after
+                // it if their commit was not complete yet; later ones wake us again.
                 fileWatch.drain();
-                fileWatch.statChanged();
-                refresh(fullDue);
+                refresh(fullReloadDue() ? Mode.FULL : Mode.CHECK);
+                if (notified) {
+                    long recheck = System.nanoTime() + RECHECK_AFTER_NOTIFICATION.toNanos();
+                    nextPoll = recheck - nextPoll < 0 ? recheck : nextPoll;
+                }
             } catch (InterruptedException e) {
                 if (!closed) {
                     log.warn("Index watcher interrupted; stopping");
@@ -213,39 +239,59 @@ public final class IndexWatcher implements AutoCloseable {
         }
     }
 
-    private Optional<NixDatabaseException> refresh(boolean full) {
+    /** What a refresh does. */
+    private enum Mode {
+        /** Read if a commit happened since the last read (the connection is reopened if needed). */
+        CHECK,
+        /** Read on a fresh connection, incrementally. */
+        REOPEN,
+        /** Read everything on a fresh connection. */
+        FULL
+    }
+
+    private Optional<NixDatabaseException> refresh(Mode mode) {
         synchronized (refreshLock) {
             IndexWatcherStatus s = status;
             long start = System.nanoTime();
             lastRefreshStartNanos = start;
-            Instant modified = fileWatch == null ? null : fileWatch.lastModified();
-            DatabaseSnapshot next;
+            Optional<FollowingConnection.Change> change;
             try {
-                next = readSnapshot(full);
+                change = read(mode);
             } catch (NixDatabaseException e) {
+                closeConnection();
                 recordFailure(s, e);
                 return Optional.of(e);
             } catch (RuntimeException e) {
                 // Unexpected data or a bug: treat like an unreadable database, keep serving.
+                closeConnection();
                 NixDatabaseException wrapped = new NixDatabaseException(
                         "Cannot index the Nix database " + database.databaseFile() + ": " + e, e);
                 recordFailure(s, wrapped);
                 return Optional.of(wrapped);
             }
             Instant now = Instant.now();
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
-            boolean changed = next.index() != holder.current();
-            snapshot = next;
-            if (full) {
-                lastFullReloadNanos = start;
-            }
             if (s.consecutiveFailures() > 0) {
                 log.info("Nix database {} readable again after {} failed attempts", database.databaseFile(),
                         s.consecutiveFailures());
             }
+            if (change.isEmpty()) { // nothing committed since the last read
+                status = new IndexWatcherStatus(s.pathCount(), now, s.lastChange(), s.lastRefreshDuration(),
+                        s.lastVisibilityLag(), s.refreshes() + 1, s.fullReloads(), s.failures(), 0, Optional.empty(),
+                        s.lastError(), s.lastErrorTime(), fileWatch != null && fileWatch.active());
+                return Optional.empty();
+            }
+            DatabaseSnapshot next = keepSameIndexIfUnchanged(change.get().snapshot());
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            boolean changed = next.index() != holder.current();
+            snapshot = next;
+            boolean full = mode == Mode.FULL;
+            if (full) {
+                lastFullReloadNanos = start;
+            }
             Optional<Duration> lag = s.lastVisibilityLag();
-            if (changed && modified != null) {
-                lag = Optional.of(Duration.between(modified, now));
+            if (changed && change.get().lastWrite().isPresent()) {
+                Duration d = Duration.between(change.get().lastWrite().get(), now);
+                lag = Optional.of(d.isNegative() ? Duration.ZERO : d);
             }
             // Status first: whoever sees the new index (listeners included) sees a status to match.
             status = new IndexWatcherStatus(next.size(), now, changed ? Optional.of(now) : s.lastChange(), took, lag,
@@ -260,14 +306,31 @@ public final class IndexWatcher implements AutoCloseable {
         }
     }
 
-    private DatabaseSnapshot readSnapshot(boolean full) throws NixDatabaseException {
+    /** Under refreshLock. */
+    private Optional<FollowingConnection.Change> read(Mode mode) throws NixDatabaseException {
+        if (connection != null && (mode != Mode.CHECK || !connection.stillCurrent())) {
+            closeConnection();
+        }
+        if (connection == null) {
+            connection = FollowingConnection.open(database); // its first read always reads
+        }
+        return connection.readIfChanged(mode == Mode.FULL ? null : snapshot);
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+    }
+
+    private DatabaseSnapshot keepSameIndexIfUnchanged(DatabaseSnapshot next) {
         DatabaseSnapshot previous = snapshot;
-        DatabaseSnapshot next = database.read(full ? null : previous);
         // sameContentAs rejects on fingerprint, size and edge count first, so this costs a scan
         // only for a full reload (periodic, or of a replaced file) that found the same paths.
         if (previous != null && next != previous && previous.index().sameContentAs(next.index())) {
             // Nothing changed: keep serving the same index object, so listeners are not woken.
-            next = next.withIndex(previous.index());
+            return next.withIndex(previous.index());
         }
         return next;
     }

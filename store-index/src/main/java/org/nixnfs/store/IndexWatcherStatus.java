@@ -10,10 +10,12 @@ import java.util.Optional;
  * @param pathCount           valid paths in the index being served
  * @param lastSuccess         when the database was last read successfully (changed or not)
  * @param lastChange          when a changed index was last swapped in
- * @param lastRefreshDuration how long the last successful read took
- * @param lastVisibilityLag   for the last change: from the database files' last modification
- *                            (the writer's commit, to file-timestamp precision) to the swap
- * @param refreshes           successful reads, including ones that found nothing new
+ * @param lastRefreshDuration how long the last successful read of changes took
+ * @param lastVisibilityLag   for the last change: from the commit to the swap; the commit's time
+ *                            is the newest modification of the database files seen when the read
+ *                            began (file-timestamp precision, never before the commit)
+ * @param refreshes           successful checks for commits (every poll and notification),
+ *                            including ones that found nothing new
  * @param fullReloads         of those, reads of the whole database
  * @param failures            failed reads
  * @param consecutiveFailures failed reads since the last success (0 when healthy)

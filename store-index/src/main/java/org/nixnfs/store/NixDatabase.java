@@ -87,10 +87,8 @@ public final class NixDatabase {
      * itself when nothing changed.
      */
     DatabaseSnapshot read(DatabaseSnapshot previous) throws NixDatabaseException {
-        checkExists();
-        Object fileKey = fileKey();
-        DatabaseSnapshot base = previous == null || !Objects.equals(fileKey, previous.fileKey())
-                ? DatabaseSnapshot.EMPTY : previous;
+        Object fileKey = currentFileKey();
+        DatabaseSnapshot base = baseFor(previous, fileKey);
         try (Connection c = connect()) {
             // One transaction: all queries of this read see the same committed state.
             c.setAutoCommit(false);
@@ -100,8 +98,27 @@ public final class NixDatabase {
                 c.rollback();
             }
         } catch (SQLException e) {
-            throw new NixDatabaseException("Cannot read the Nix database " + databaseFile + ": " + e.getMessage(), e);
+            throw readError(e);
         }
+    }
+
+    /** What to update incrementally: {@code previous}, unless there is none or it is of another file. */
+    static DatabaseSnapshot baseFor(DatabaseSnapshot previous, Object fileKey) {
+        return previous == null || !Objects.equals(fileKey, previous.fileKey()) ? DatabaseSnapshot.EMPTY : previous;
+    }
+
+    NixDatabaseException readError(SQLException e) {
+        return new NixDatabaseException("Cannot read the Nix database " + databaseFile + ": " + e.getMessage(), e);
+    }
+
+    /**
+     * Identity of the database file now at its path.
+     *
+     * @throws NixDatabaseNotFoundException if there is none
+     */
+    Object currentFileKey() throws NixDatabaseException {
+        checkExists();
+        return fileKey();
     }
 
     /** A fresh read-only connection. */

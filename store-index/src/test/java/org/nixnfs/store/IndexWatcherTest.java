@@ -2,6 +2,7 @@ package org.nixnfs.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,8 +27,12 @@ import org.nixnfs.store.testing.LogCapture;
 import org.nixnfs.store.testing.NixDbWriter;
 
 class IndexWatcherTest {
-    /** Generous, so a loaded CI machine does not fail the test; the measured figure is printed. */
-    static final Duration VISIBLE_WITHIN = Duration.ofSeconds(1);
+    /**
+     * How long a test waits for an event before it fails: a guard against hanging, not a timing
+     * assertion (a loaded machine must not fail these tests). Speed is measured and printed; the
+     * 1 s bound of issue 11 is checked by {@link RegistrationStressTest}.
+     */
+    static final Duration EVENT_TIMEOUT = Duration.ofSeconds(30);
 
     @TempDir
     Path root;
@@ -46,8 +53,7 @@ class IndexWatcherTest {
     }
 
     private StoreIndexHolder startWatching() throws Exception {
-        // A long poll interval, so these tests show that change notifications do the work.
-        return startWatching(Duration.ofSeconds(2), IndexWatcher.Options.defaults().withPollInterval(Duration.ofSeconds(30)));
+        return startWatching(Duration.ofSeconds(2), IndexWatcher.Options.defaults());
     }
 
     @Test
@@ -64,24 +70,81 @@ class IndexWatcherTest {
             for (int i = 0; i < 5; i++) {
                 StorePath p = w.newStorePath("new-" + i);
                 last = p;
+                Instant beforeCommit = Instant.now();
                 w.register(new ValidPath(p, 1, 1, List.of(first)));
                 long committed = System.nanoTime();
-                awaitTrue(() -> holder.current().contains(p), VISIBLE_WITHIN, "registration of " + p + " visible");
+                awaitTrue(() -> holder.current().contains(p), EVENT_TIMEOUT, "registration of " + p + " visible");
+                Instant seen = Instant.now();
                 worst = Math.max(worst, System.nanoTime() - committed);
                 assertEquals(List.of(first), holder.current().referencesOf(p));
+                // The metric's lag (commit by file time -> swap) lies within what this test saw,
+                // give or take a file-timestamp tick.
+                Duration lag = watcher.status().lastVisibilityLag().orElseThrow();
+                assertFalse(lag.isNegative());
+                assertTrue(lag.compareTo(Duration.between(beforeCommit, seen).plusMillis(20)) <= 0,
+                        "lag " + lag + " longer than from before the commit to seeing it");
             }
             System.out.printf("IndexWatcher (synthetic db): registration visible after at most %.1f ms%n", worst / 1e6);
             assertTrue(swaps.get() >= 5);
 
             StorePath gone = last;
             w.delete(gone);
-            awaitTrue(() -> !holder.current().contains(gone), VISIBLE_WITHIN, "deleted path gone");
+            awaitTrue(() -> !holder.current().contains(gone), EVENT_TIMEOUT, "deleted path gone");
             assertEquals(5, holder.current().size());
             IndexWatcherStatus status = watcher.status();
             assertTrue(status.healthy());
             assertTrue(status.fileWatchActive(), "inotify in use");
             assertEquals(5, status.pathCount());
             assertTrue(status.lastVisibilityLag().isPresent());
+        }
+    }
+
+    /**
+     * Issue 11: a commit that lands while the watcher reads, and leaves the database files' size
+     * and modification times as they were when the read began, is indexed all the same. That is
+     * what a watcher that looks at the files sees when a writer's commit becomes visible (in the
+     * WAL index in -shm) only after its WAL writes, or on a filesystem with coarse timestamps for a
+     * commit inside a WAL already that long. Here the commit is made from the index listener, on
+     * the watcher's thread just after its read, and the times are put back by hand: the rare
+     * timing made certain. (The stat-based watcher never indexed it.)
+     */
+    @Test
+    void aCommitDuringARead_ThatLeavesTheFilesLookingUnchanged_IsIndexed() throws Exception {
+        try (NixDbWriter w = NixDbWriter.create(root)) {
+            for (int i = 0; i < 20; i++) {
+                w.register("filler-" + i, 1); // a WAL of a few dozen frames
+            }
+            try (Statement st = w.connection().createStatement()) {
+                st.execute("pragma wal_checkpoint(PASSIVE)"); // the next commits reuse the WAL from its start
+            }
+            // The gap lets the first commit finish before the watcher looks at the files.
+            StoreIndexHolder holder = startWatching(Duration.ofSeconds(2),
+                    IndexWatcher.Options.defaults().withMinRefreshGap(Duration.ofMillis(300)));
+            Path wal = Path.of(w.databaseFile() + "-wal");
+            long walSize = Files.size(wal);
+            AtomicReference<StorePath> second = new AtomicReference<>();
+            AtomicReference<FileTime[]> timesAfterFirst = new AtomicReference<>();
+            AtomicReference<Exception> failure = new AtomicReference<>();
+            StorePath first = w.newStorePath("first");
+            holder.addListener(index -> {
+                if (index.contains(first) && second.get() == null) {
+                    try {
+                        second.set(w.register("second", 1));
+                        FileTime[] t = timesAfterFirst.get();
+                        Files.setLastModifiedTime(wal, t[0]);
+                        Files.setLastModifiedTime(w.databaseFile(), t[1]);
+                    } catch (Exception e) {
+                        failure.set(e);
+                    }
+                }
+            });
+            w.register(new ValidPath(first, 1, 1, List.of()));
+            timesAfterFirst.set(new FileTime[] {Files.getLastModifiedTime(wal), Files.getLastModifiedTime(w.databaseFile())});
+
+            awaitTrue(() -> second.get() != null || failure.get() != null, EVENT_TIMEOUT, "the first commit indexed");
+            assertNull(failure.get());
+            assertEquals(walSize, Files.size(wal), "both commits wrote inside the existing WAL");
+            awaitTrue(() -> holder.current().contains(second.get()), EVENT_TIMEOUT, "the second commit indexed");
         }
     }
 
@@ -94,7 +157,7 @@ class IndexWatcherTest {
                     .withPollInterval(Duration.ofMillis(100)).withFileNotifications(false));
             assertFalse(watcher.status().fileWatchActive());
             StorePath p = w.register("polled", 1);
-            awaitTrue(() -> holder.current().contains(p), Duration.ofSeconds(5), "seen by polling");
+            awaitTrue(() -> holder.current().contains(p), EVENT_TIMEOUT, "seen by polling");
         }
     }
 
@@ -111,20 +174,20 @@ class IndexWatcherTest {
         Files.copy(db, backup);
         try (LogCapture log = new LogCapture()) {
             Files.write(db, "garbage, not SQLite".repeat(500).getBytes());
-            awaitTrue(() -> watcher.status().consecutiveFailures() > 0, VISIBLE_WITHIN, "failure noticed");
-            assertSame(good, holder.current(), "last good index still served");
+            // Damage in place, not a commit: certain to be noticed by a read on a fresh connection
+            // (refreshNow, or the periodic full reload).
             assertTrue(watcher.refreshNow().isPresent());
+            assertSame(good, holder.current(), "last good index still served");
             assertSame(good, holder.current());
             IndexWatcherStatus status = watcher.status();
             assertFalse(status.healthy());
             assertTrue(status.lastError().orElseThrow().contains(db.toString()), status.lastError().orElseThrow());
             assertTrue(status.failingSince().isPresent());
             assertTrue(status.staleness(Instant.now()).compareTo(Duration.ZERO) > 0);
-            awaitTrue(() -> log.text().contains("ERROR"), VISIBLE_WITHIN, "error logged");
             assertTrue(log.text().contains("serving the last good one (2 paths)"), log.text());
         }
         Files.copy(backup, db, StandardCopyOption.REPLACE_EXISTING);
-        awaitTrue(() -> watcher.status().healthy(), Duration.ofSeconds(3), "recovered");
+        awaitTrue(() -> watcher.status().healthy(), EVENT_TIMEOUT, "recovered");
         assertEquals(good.fingerprint(), holder.current().fingerprint());
     }
 
@@ -136,7 +199,7 @@ class IndexWatcherTest {
         StoreIndexHolder holder = startWatching();
         StoreIndex good = holder.current();
         Files.delete(NixDatabase.databaseFileOf(root));
-        awaitTrue(() -> watcher.status().consecutiveFailures() > 0, VISIBLE_WITHIN, "failure noticed");
+        awaitTrue(() -> watcher.status().consecutiveFailures() > 0, EVENT_TIMEOUT, "failure noticed");
         assertSame(good, holder.current());
         assertTrue(watcher.status().lastError().orElseThrow().contains("not found"));
     }
@@ -152,7 +215,7 @@ class IndexWatcherTest {
             w.register("a", 1);
             StoreIndexHolder holder = startWatching(Duration.ofMillis(200), IndexWatcher.Options.defaults());
             StorePath committed = w.register("committed", 1);
-            awaitTrue(() -> holder.current().contains(committed), VISIBLE_WITHIN, "committed row visible");
+            awaitTrue(() -> holder.current().contains(committed), EVENT_TIMEOUT, "committed row visible");
 
             StorePath pending = w.newStorePath("pending");
             try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + w.databaseFile());
@@ -164,7 +227,7 @@ class IndexWatcherTest {
                 assertFalse(holder.current().contains(pending));
                 st.execute("commit");
             }
-            awaitTrue(() -> holder.current().contains(pending), VISIBLE_WITHIN, "visible after commit");
+            awaitTrue(() -> holder.current().contains(pending), EVENT_TIMEOUT, "visible after commit");
         }
     }
 
@@ -191,10 +254,10 @@ class IndexWatcherTest {
                 assertTrue(e.getMessage().contains("lock") || e.getMessage().contains("BUSY"), e.getMessage());
                 assertSame(good, holder.current());
                 assertFalse(watcher.status().healthy());
-                awaitTrue(() -> log.text().contains("ERROR"), VISIBLE_WITHIN, "error logged");
+                awaitTrue(() -> log.text().contains("ERROR"), EVENT_TIMEOUT, "error logged");
                 st.execute("commit");
             }
-            awaitTrue(() -> holder.current().contains(pending), Duration.ofSeconds(3), "visible after the lock is gone");
+            awaitTrue(() -> holder.current().contains(pending), EVENT_TIMEOUT, "visible after the lock is gone");
             assertTrue(watcher.status().healthy());
             assertTrue(watcher.status().failures() >= 1);
         }
@@ -231,7 +294,7 @@ class IndexWatcherTest {
             StoreIndexHolder holder = startWatching(Duration.ofSeconds(2), IndexWatcher.Options.defaults()
                     .withPollInterval(Duration.ofMillis(50)).withFullReloadInterval(Duration.ofMillis(100)));
             StoreIndex first = holder.current();
-            awaitTrue(() -> watcher.status().fullReloads() >= 3, Duration.ofSeconds(5), "full reloads happen");
+            awaitTrue(() -> watcher.status().fullReloads() >= 3, EVENT_TIMEOUT, "full reloads happen");
             assertSame(first, holder.current());
         }
     }

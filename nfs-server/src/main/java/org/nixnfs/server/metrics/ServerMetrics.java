@@ -73,7 +73,8 @@ public final class ServerMetrics {
                         + "(what the GC watermarks compare against)").strongReference(true).register(r);
 
         FunctionCounter.builder("nixnfs.index.refreshes", watcher, w -> w.status().refreshes())
-                .description("Successful reads of the Nix database (changed or not)").register(r);
+                .description("Successful checks of the Nix database for commits (every poll and change notification), "
+                        + "changed or not").register(r);
         FunctionCounter.builder("nixnfs.index.refresh.failures", watcher, w -> w.status().failures())
                 .description("Failed reads of the Nix database (the last good index keeps being served)").register(r);
         Gauge.builder("nixnfs.index.consecutive.failures", watcher, w -> w.status().consecutiveFailures())
@@ -84,15 +85,15 @@ public final class ServerMetrics {
                         + "(0 while reads succeed, else time since the first failure of the streak)").strongReference(true).register(r);
         TimeGauge.builder("nixnfs.index.last.refresh.duration", watcher, TimeUnit.NANOSECONDS,
                         w -> w.status().lastRefreshDuration().toNanos())
-                .description("How long the last successful read of the database took").strongReference(true).register(r);
+                .description("How long the last successful read of changes from the database took").strongReference(true).register(r);
         Gauge.builder("nixnfs.index.last.success.timestamp", watcher,
                         w -> w.status().lastSuccess().toEpochMilli() / 1000.0).baseUnit("seconds")
-                .description("When the database was last read successfully (Unix time); reads happen on change "
-                        + "and at least every full-reload interval").register(r);
+                .description("When the database was last checked successfully (Unix time); checks happen at every "
+                        + "change notification and at least every poll interval (500 ms)").register(r);
         TimeGauge.builder("nixnfs.index.last.visibility.lag", watcher, TimeUnit.NANOSECONDS,
                         w -> w.status().lastVisibilityLag().map(Duration::toNanos).orElse(0L))
-                .description("For the last index change: from the database commit (file time) to the new "
-                        + "index being served").strongReference(true).register(r);
+                .description("For the last index change: from the database commit (the newest file time seen "
+                        + "when the read began) to the new index being served").strongReference(true).register(r);
         Gauge.builder("nixnfs.index.file.watch.active", watcher, w -> w.status().fileWatchActive() ? 1 : 0)
                 .description("1 when database changes are noticed through inotify, 0 when only by polling").strongReference(true).register(r);
 

@@ -1,14 +1,18 @@
 package org.nixnfs.server.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -21,78 +25,142 @@ import org.nixnfs.store.StorePath;
 import org.nixnfs.store.testing.NixStoreFixture;
 
 /**
- * The NFS synchronization problem, measured with the real Linux client: a guest has the store
- * mounted and has already asked for a path; the path is then registered on the host. With the
- * mount options README recommends, the guest must be able to run it and see it in `ls` within
- * a second. The kernel's defaults are measured too (printed, not asserted): negative lookup
- * caching makes them much slower, which is why README recommends what it does.
+ * The NFS synchronization problem, measured with the real Linux client in one guest boot
+ * (nfs-server/src/test/guest/visibility-check.sh): the guest has the store mounted and has
+ * already asked for a path; Nix then builds it on the host ({@code nix-store --realise}, the write
+ * pattern of a build or a push, issue 11). Each figure is split at the moment the server's index
+ * has the path: the <em>server's part</em> runs from the commit that registered it (the
+ * database's modification time after nix-store returned) to the index swap; the <em>client's
+ * part</em> from the swap to the guest's line saying the path's executable ran.
+ *
+ * <p>Asserted: the server's part within 1 s (issue 11's bound; the figure is printed); with
+ * README's options over NFSv4.2 and 4.0 the guest runs and lists the path (times printed); with
+ * the kernel's defaults (NFSv4.2) the path is still <em>not</em> runnable at the moment README's
+ * options already run it (the defaults cache the failed lookup), and runs later (time printed:
+ * README quotes it); and a mount without {@code vers=} from busybox, which has no mount.nfs to
+ * negotiate, is NFSv4.0.
  */
 @Tag("vm")
 @Tag("slow")
 class VisibilityTest {
     private static final int LIMIT_SECONDS = 90;
+    private static final Duration SERVER_BOUND = Duration.ofSeconds(1);
+    private static final String HELLO = "hello-from-a-fresh-path";
 
     @Test
-    void recommendedOptionsSeeANewPathWithinASecond(@TempDir Path dir) throws Exception {
-        Lag lag = measure(dir, Readme.recommendedMountOptions() + ",vers=4.2");
-        System.out.println("visibility with README's options: exec " + lag.execMs + " ms, ls " + lag.listedMs + " ms");
-        assertTrue(lag.execMs >= 0 && lag.execMs <= 1000, "runnable within 1 s, took " + lag.execMs + " ms");
-        assertTrue(lag.listedMs >= 0 && lag.listedMs <= 1000, "listed within 1 s, took " + lag.listedMs + " ms");
-    }
-
-    @Test
-    void kernelDefaultsAreMeasured(@TempDir Path dir) throws Exception {
-        Lag lag = measure(dir, "ro,vers=4.2");
-        System.out.println("visibility with the kernel's defaults (ro,vers=4.2): exec "
-                + (lag.execMs < 0 ? "not within " + LIMIT_SECONDS + " s" : lag.execMs + " ms") + ", ls "
-                + (lag.listedMs < 0 ? "not within " + LIMIT_SECONDS + " s" : lag.listedMs + " ms"));
-    }
-
-    record Lag(long execMs, long listedMs) {
-    }
-
-    private static Lag measure(Path dir, String options) throws Exception {
+    void aPathBuiltWhileTheGuestWaitsForItIsSeen(@TempDir Path dir) throws Exception {
         HostTools.requirePackages("qemu-system-x86", "busybox-static", "kmod", "cpio");
         NixStoreFixture nix = NixStoreFixture.create(dir);
         nix.build(NixStoreFixture.derivation("already-there", "printf x > $out"));
-        StorePath fresh = new StorePath("1b2c3d4f5g6h7i8j9k0l1m2n3p4q5r6s", "pushed-just-now");
-        Path onDisk = nix.createUnregistered(fresh);
-        Path exe = Files.createDirectories(onDisk.resolve("bin")).resolve("hello");
-        Files.writeString(exe, "#!/bin/sh\necho hello-from-a-fresh-path\n");
-        Files.setPosixFilePermissions(exe, PosixFilePermissions.fromString("r-xr-xr-x"));
+        String drv42 = instantiate(nix, "pushed-for-4-2");
+        String drv40 = instantiate(nix, "pushed-for-4-0");
+        StorePath out42 = outputOf(nix, drv42);
+        StorePath out40 = outputOf(nix, drv40);
 
         try (NixnfsServer server = ServerHarness.start(nix.storeRoot(), 90, 0)) {
-            CountDownLatch waiting = new CountDownLatch(1);
-            ConcurrentHashMap<String, Long> seenAt = new ConcurrentHashMap<>();
+            Map<StorePath, Instant> indexedAt = new ConcurrentHashMap<>();
+            server.index().addListener(index -> {
+                Instant now = Instant.now();
+                for (StorePath p : List.of(out42, out40)) {
+                    if (index.contains(p)) {
+                        indexedAt.putIfAbsent(p, now);
+                    }
+                }
+            });
+            LinkedBlockingQueue<String> waiting = new LinkedBlockingQueue<>();
+            Map<String, Instant> lineAt = new ConcurrentHashMap<>();
             HostProcess guest = HostProcess.start("visibility", List.of(
                     KernelClients.runGuest(),
-                    "--timeout", "400", HostTools.guestDir().resolve("visibility-check.sh").toString(),
-                    "PORT=" + server.address().getPort(), "OPTS=" + options, "NAME=" + fresh.baseName(),
-                    "EXE=bin/hello", "LIMIT=" + LIMIT_SECONDS), HostTools.repoRoot(), java.util.Map.of(), line -> {
-                long now = System.nanoTime();
-                if (line.contains("visibility: waiting")) {
-                    waiting.countDown();
-                } else if (line.contains("visibility: EXEC")) {
-                    seenAt.putIfAbsent("exec", now);
-                } else if (line.contains("visibility: LISTED")) {
-                    seenAt.putIfAbsent("listed", now);
+                    "--timeout", "600", HostTools.guestDir().resolve("visibility-check.sh").toString(),
+                    "PORT=" + server.address().getPort(), "README_OPTS=" + Readme.recommendedMountOptions(),
+                    "NAME42=" + out42.baseName(), "NAME40=" + out40.baseName(), "EXE=bin/hello",
+                    "LIMIT=" + LIMIT_SECONDS), HostTools.repoRoot(), Map.of(), line -> {
+                Instant now = Instant.now();
+                int at = line.indexOf("visibility: ");
+                if (at < 0) {
+                    return;
+                }
+                String what = line.substring(at + "visibility: ".length()).trim();
+                if (what.startsWith("waiting ")) {
+                    waiting.add(what.substring("waiting ".length()));
+                } else {
+                    String[] words = what.split(" "); // e.g. "EXEC r42 <output>": keyed "EXEC r42"
+                    lineAt.putIfAbsent(words.length > 1 ? words[0] + " " + words[1] : words[0], now);
                 }
             });
             try (guest) {
-                assertTrue(waiting.await(300, TimeUnit.SECONDS), "the guest mounted and asked for the path");
-                long registering = System.nanoTime();
-                nix.registerValidity(fresh, List.of());
-                int rc = guest.await(Duration.ofSeconds(LIMIT_SECONDS + 60));
-                assertTrue(rc == 0 || rc == 2, "guest exit " + rc + ": " + guest.failureReport(rc));
-                assertTrue(guest.lines().stream().anyMatch(l -> l.contains("hello-from-a-fresh-path")) || rc == 2,
-                        "the new path's executable ran on the guest");
-                return new Lag(ms(seenAt.get("exec"), registering), ms(seenAt.get("listed"), registering));
+                Instant commit42 = buildWhenAsked(nix, guest, waiting, "42", drv42);
+                Instant commit40 = buildWhenAsked(nix, guest, waiting, "40", drv40);
+                int rc = guest.await(Duration.ofSeconds(2L * LIMIT_SECONDS + 120));
+                assertEquals(0, rc, "guest exit " + rc + ": " + guest.failureReport(rc));
+                assertTrue(guest.lines().stream().anyMatch(l -> l.contains("EXEC r42 " + HELLO)), "ran over 4.2");
+                assertTrue(guest.lines().stream().anyMatch(l -> l.contains("EXEC r40 " + HELLO)), "ran over 4.0");
+
+                Instant indexed42 = indexedAt.get(out42);
+                Instant indexed40 = indexedAt.get(out40);
+                assertNotNull(indexed42);
+                assertNotNull(indexed40);
+                Duration server42 = between(commit42, indexed42);
+                Duration server40 = between(commit40, indexed40);
+                System.out.printf("visibility (nix-store --realise while the guest waits): server's part (commit -> index)"
+                                + " %d ms, %d ms; client's part (index -> runs) with README's options: NFSv4.2 %d ms"
+                                + " (listed %d ms), NFSv4.0 %d ms (listed %d ms); kernel defaults (NFSv4.2): %d ms%n",
+                        server42.toMillis(), server40.toMillis(),
+                        ms(indexed42, lineAt.get("EXEC r42")), ms(indexed42, lineAt.get("LISTED r42")),
+                        ms(indexed40, lineAt.get("EXEC r40")), ms(indexed40, lineAt.get("LISTED r40")),
+                        ms(indexed42, lineAt.get("EXEC d42")));
+                assertTrue(server42.compareTo(SERVER_BOUND) <= 0 && server40.compareTo(SERVER_BOUND) <= 0,
+                        "indexed within " + SERVER_BOUND.toMillis() + " ms of the commit: " + server42.toMillis()
+                                + " ms, " + server40.toMillis() + " ms");
+                assertTrue(guest.lines().stream().anyMatch(l -> l.contains("DEFAULTS-STALE 42")),
+                        "with the kernel's defaults the path must still be unseen when README's options see it");
+                assertTrue(guest.lines().stream().anyMatch(l -> l.contains("mount-default NFS 4.0")),
+                        "busybox mount -t nfs4 without vers= mounts NFSv4.0");
             }
         }
     }
 
-    private static long ms(Long seen, long since) {
-        return seen == null ? -1 : TimeUnit.NANOSECONDS.toMillis(seen - since);
+    /** Waits for the guest to ask for the path, then builds it; the commit's time. */
+    private static Instant buildWhenAsked(NixStoreFixture nix, HostProcess guest, LinkedBlockingQueue<String> waiting,
+                                          String which, String drv) throws Exception {
+        String asked = waiting.poll(LIMIT_SECONDS + 300, TimeUnit.SECONDS);
+        if (asked == null) {
+            int rc = guest.await(Duration.ofSeconds(10));
+            throw new AssertionError("the guest never asked for the " + which + " path: " + guest.failureReport(rc));
+        }
+        assertEquals(which, asked);
+        nix.nix(null, "nix-store", "--realise", drv);
+        Instant returned = Instant.now();
+        Instant written = lastWrite(nix);
+        return written.isBefore(returned) ? written : returned;
     }
 
+    /** A derivation whose output is a directory with an executable, instantiated, not built. */
+    private static String instantiate(NixStoreFixture nix, String name) throws IOException {
+        String script = "/bin/mkdir -p $out/bin; printf '#!/bin/sh\\necho " + HELLO + "\\n' > $out/bin/hello;"
+                + " /bin/chmod +x $out/bin/hello";
+        return nix.nix(null, "nix-instantiate", "-E", NixStoreFixture.derivation(name, script)).trim();
+    }
+
+    private static StorePath outputOf(NixStoreFixture nix, String drv) throws IOException {
+        String out = nix.nix(null, "nix-store", "--query", "--outputs", drv).trim();
+        return StorePath.parseAbsolute("/nix/store", out).orElseThrow(() -> new AssertionError(out));
+    }
+
+    /** The newest modification of the Nix database files: the commit, to file-timestamp precision. */
+    private static Instant lastWrite(NixStoreFixture nix) throws IOException {
+        Instant db = Files.getLastModifiedTime(nix.databaseFile()).toInstant();
+        Path wal = Path.of(nix.databaseFile() + "-wal");
+        Instant w = Files.exists(wal) ? Files.getLastModifiedTime(wal).toInstant() : db;
+        return w.isAfter(db) ? w : db;
+    }
+
+    private static Duration between(Instant from, Instant to) {
+        Duration d = Duration.between(from, to);
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    private static long ms(Instant from, Instant to) {
+        return to == null ? -1 : Duration.between(from, to).toMillis();
+    }
 }
