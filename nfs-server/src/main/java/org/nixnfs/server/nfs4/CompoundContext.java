@@ -4,6 +4,8 @@ import org.nixnfs.server.nfs4.state.ClientRecord;
 import org.nixnfs.server.nfs4.state.Session;
 import org.nixnfs.server.nfs4.state.StateId;
 import org.nixnfs.server.rpc.RpcCall;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.vfs.Node;
 
 /**

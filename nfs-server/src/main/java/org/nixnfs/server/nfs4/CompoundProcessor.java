@@ -3,6 +3,8 @@ package org.nixnfs.server.nfs4;
 import org.nixnfs.server.nfs4.state.Session;
 import org.nixnfs.server.rpc.Deferred;
 import org.nixnfs.server.rpc.RpcCall;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 import org.nixnfs.server.xdr.XdrException;
@@ -141,8 +143,7 @@ public final class CompoundProcessor {
                     if (e instanceof DetailedError d) {
                         d.writeDetails(out);
                     }
-                    log.debug("{} {}: {} ({})", call.clientAddress(), OpCode.name(opcode), NfsStatus.name(lastStatus),
-                            e.getMessage());
+                    logError(opcode, e);
                 } catch (XdrException e) {
                     lastStatus = NfsStatus.NFS4ERR_BADXDR;
                     out.reset(mark);
@@ -163,6 +164,17 @@ public final class CompoundProcessor {
                 observer.bytesRead(ctx.bytesRead());
             }
             return true;
+        }
+
+        /** An error with a cause (an I/O failure) is worth a warning; the rest are answers, not faults. */
+        private void logError(int opcode, NfsException e) {
+            if (e.getCause() != null) {
+                log.warn("{} {}: {} ({})", call.clientAddress(), OpCode.name(opcode), NfsStatus.name(e.status()),
+                        e.getMessage(), e.getCause());
+            } else if (log.isDebugEnabled() && !(opcode == OpCode.LOOKUP && e.status() == NfsStatus.NFS4ERR_NOENT)) {
+                log.debug("{} {}: {} ({})", call.clientAddress(), OpCode.name(opcode), NfsStatus.name(e.status()),
+                        e.getMessage());
+            }
         }
 
         /**

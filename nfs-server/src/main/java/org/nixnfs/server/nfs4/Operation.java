@@ -1,5 +1,6 @@
 package org.nixnfs.server.nfs4;
 
+import org.nixnfs.server.status.NfsException;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 

@@ -1,5 +1,6 @@
 package org.nixnfs.server.nfs4;
 
+import org.nixnfs.server.status.NfsStatus;
 import static org.nixnfs.server.nfs4.OpCode.*;
 
 import org.nixnfs.server.nfs4.op.Access;

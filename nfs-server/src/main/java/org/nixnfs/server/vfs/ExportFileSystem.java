@@ -1,6 +1,6 @@
 package org.nixnfs.server.vfs;
 
-import org.nixnfs.server.nfs4.NfsException;
+import org.nixnfs.server.status.NfsException;
 
 /**
  * The read-only filesystem the NFS operations see: a pseudo tree from "/" down to the export,

@@ -1,7 +1,7 @@
 package org.nixnfs.server.nfs4.op;
 
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.vfs.FileHandle;
 import org.nixnfs.server.xdr.XdrDecoder;
 

@@ -3,11 +3,11 @@ package org.nixnfs.server.nfs4.op;
 import io.netty.channel.FileRegion;
 import java.io.IOException;
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.state.StateEntry;
 import org.nixnfs.server.nfs4.state.StateId;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.vfs.Node;
 import org.nixnfs.server.vfs.OpenFile;
 import org.nixnfs.server.xdr.XdrDecoder;
@@ -45,7 +45,7 @@ public final class Read implements Operation {
             }
             ctx.addBytesRead(n);
         } catch (IOException e) {
-            throw new NfsException(NfsStatus.NFS4ERR_IO, e.toString());
+            throw new NfsException(NfsStatus.NFS4ERR_IO, "reading " + file.handle(), e);
         } finally {
             open.release();
         }
