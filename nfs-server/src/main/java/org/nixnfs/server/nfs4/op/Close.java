@@ -15,7 +15,7 @@ public final class Close implements Operation {
         args.readInt(); // seqid
         StateId id = ctx.resolveStateId(StateId.read(args));
         OpenState s = OpenStates.forCurrentFile(ctx, id);
-        StateId last = ctx.services().state().close(s);
+        StateId last = ctx.services().state().opens().close(s);
         (ctx.minorVersion() == 0 ? last : StateId.INVALID).write(result);
     }
 }

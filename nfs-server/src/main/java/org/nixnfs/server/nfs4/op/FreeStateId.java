@@ -20,7 +20,7 @@ public final class FreeStateId implements Operation {
         StateId id = ctx.resolveStateId(StateId.read(args));
         StateEntry s = ctx.services().state().anyState(id.withSeqid(0), ctx.minorVersion());
         if (s instanceof LockState lock) {
-            ctx.services().state().freeLock(lock);
+            ctx.services().state().opens().freeLock(lock);
             return;
         }
         throw new NfsException(NfsStatus.NFS4ERR_LOCKS_HELD, "the open is still in use: CLOSE it");

@@ -34,7 +34,7 @@ public final class Lock implements Operation {
             if (ctx.minorVersion() == 0 && open.client().clientId() != clientId) {
                 throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "lock owner of another client");
             }
-            stateId = ctx.services().state().lock(open, owner);
+            stateId = ctx.services().state().opens().lock(open, owner);
         } else {
             StateId lockId = ctx.resolveStateId(StateId.read(args));
             args.readInt(); // lock seqid (4.0)
@@ -43,7 +43,7 @@ public final class Lock implements Operation {
             if (!lock.file().equals(ctx.current().handle())) {
                 throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "lock stateid is for another file");
             }
-            stateId = ctx.services().state().relock(lock);
+            stateId = ctx.services().state().opens().relock(lock);
         }
         stateId.write(result);
         ctx.setCurrentStateId(stateId);

@@ -38,7 +38,7 @@ public final class LockT implements Operation {
         if (!Locks.isWrite(type)) {
             return;
         }
-        LockState holder = ctx.services().state().otherLockHolder(file.handle(), clientId, owner);
+        LockState holder = ctx.services().state().opens().otherLockHolder(file.handle(), clientId, owner);
         if (holder == null) {
             return;
         }

@@ -23,7 +23,7 @@ public final class LockU implements Operation {
         if (!lock.file().equals(ctx.current().handle())) {
             throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "lock stateid is for another file");
         }
-        StateId next = ctx.services().state().relock(lock);
+        StateId next = ctx.services().state().opens().relock(lock);
         next.write(result);
         ctx.setCurrentStateId(next);
     }

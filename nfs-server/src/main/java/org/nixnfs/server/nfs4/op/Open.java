@@ -96,7 +96,7 @@ public final class Open implements Operation {
         if (type != FileType.REGULAR) {
             throw new NfsException(ctx.minorVersion() == 0 ? NfsStatus.NFS4ERR_INVAL : NfsStatus.NFS4ERR_WRONG_TYPE);
         }
-        StateId stateId = ctx.services().state().open(client, owner, file.handle(), file.storePathHash(),
+        StateId stateId = ctx.services().state().opens().open(client, owner, file.handle(), file.storePathHash(),
                 access, shareDeny);
         long dirChange = dir == null ? 0 : fs.attributes(dir).change();
         stateId.write(result);

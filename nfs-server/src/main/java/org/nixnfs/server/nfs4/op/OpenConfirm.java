@@ -15,6 +15,6 @@ public final class OpenConfirm implements Operation {
         StateId id = StateId.read(args);
         args.readInt(); // seqid
         OpenState s = OpenStates.forCurrentFile(ctx, id);
-        ctx.services().state().confirmOpen(s).write(result);
+        ctx.services().state().opens().confirmOpen(s).write(result);
     }
 }

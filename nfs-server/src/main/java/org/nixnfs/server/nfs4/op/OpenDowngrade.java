@@ -17,7 +17,7 @@ public final class OpenDowngrade implements Operation {
         int access = args.readInt() & 0xff;
         int deny = args.readInt();
         OpenState s = OpenStates.forCurrentFile(ctx, id);
-        StateId next = ctx.services().state().downgrade(s, access, deny);
+        StateId next = ctx.services().state().opens().downgrade(s, access, deny);
         next.write(result);
         ctx.setCurrentStateId(next);
     }

@@ -13,6 +13,6 @@ public final class ReleaseLockOwner implements Operation {
         long clientId = args.readLong();
         byte[] owner = args.readOpaque(Args.OPAQUE_LIMIT);
         ctx.services().state().client(clientId);
-        ctx.services().state().releaseLockOwner(clientId, owner);
+        ctx.services().state().opens().releaseLockOwner(clientId, owner);
     }
 }

@@ -6,7 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A client as the server knows it: its long-lived owner id and boot verifier, the short client
- * id we gave it, its lease, and the state it holds (sessions for 4.1, opens for both).
+ * id we gave it, its lease, and its sessions (4.1). Its opens and locks are in {@link OpenTable}.
  */
 public final class ClientRecord {
     private final long clientId;
@@ -23,7 +23,7 @@ public final class ClientRecord {
     private byte[] createSessionReply;
     private boolean reclaimComplete;
     final Set<Session> sessions = ConcurrentHashMap.newKeySet();
-    final Set<OpenState> opens = ConcurrentHashMap.newKeySet();
+    private volatile boolean expired;
 
     ClientRecord(long clientId, ByteBuffer ownerId, byte[] verifier, int minorVersion, String address,
                  byte[] confirmVerifier, long nowNanos) {
@@ -98,7 +98,12 @@ public final class ClientRecord {
         reclaimComplete = true;
     }
 
-    public int openCount() {
-        return opens.size();
+    /** Set once the client's state is dropped: nothing may be added to a client that is gone. */
+    boolean expired() {
+        return expired;
+    }
+
+    void markExpired() {
+        expired = true;
     }
 }
