@@ -26,6 +26,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.nixnfs.gc.GcPolicy;
 import org.nixnfs.gc.GcService;
 import org.nixnfs.gc.NixStoreCommand;
@@ -165,17 +166,22 @@ public final class NixnfsServer implements AutoCloseable {
 
     /** @param clock the clock for access times and GC policy (tests move it) */
     public static NixnfsServer start(Config config, Clock clock) throws Exception {
-        return start(config, clock, AccessRecorder.NONE, CompoundObserver.NONE);
+        return start(config, clock, AccessRecorder.NONE, CompoundObserver.NONE, System::nanoTime);
     }
 
     /** With extra observers of accesses and operations beside the server's own (tests watch through them). */
     public static NixnfsServer start(Config config, AccessRecorder extraRecorder, CompoundObserver extraObserver)
             throws Exception {
-        return start(config, Clock.systemUTC(), extraRecorder, extraObserver);
+        return start(config, Clock.systemUTC(), extraRecorder, extraObserver, System::nanoTime);
+    }
+
+    /** @param leaseNanoTime the monotonic clock NFSv4 leases run on (tests move it instead of waiting) */
+    public static NixnfsServer start(Config config, LongSupplier leaseNanoTime) throws Exception {
+        return start(config, Clock.systemUTC(), AccessRecorder.NONE, CompoundObserver.NONE, leaseNanoTime);
     }
 
     private static NixnfsServer start(Config config, Clock clock, AccessRecorder extraRecorder,
-                                      CompoundObserver extraObserver) throws Exception {
+                                      CompoundObserver extraObserver, LongSupplier leaseNanoTime) throws Exception {
         Builder b = new Builder();
         try {
             Files.createDirectories(config.stateDir());
@@ -195,7 +201,7 @@ public final class NixnfsServer implements AutoCloseable {
 
             StoreExportFileSystem fs = new StoreExportFileSystem(db.storeDirectory(), config.exportPath(), b.index,
                     config.cache());
-            b.state = new StateManager(config.leaseSeconds(), System::nanoTime);
+            b.state = new StateManager(config.leaseSeconds(), leaseNanoTime);
             NfsServices.Limits limits = NfsServices.Limits.defaults();
             NfsServices services = new NfsServices(fs, b.state,
                     new AttributeEncoder(config.exportPath(), config.leaseSeconds(), limits.maxRead()),
