@@ -58,10 +58,6 @@ public final class CompoundContext {
         return current;
     }
 
-    public boolean hasCurrent() {
-        return current != null;
-    }
-
     /** Makes {@code node} current, recording the use of the store path it belongs to. */
     public void setCurrent(Node node) {
         current = node;

@@ -74,6 +74,8 @@ public final class CompoundProcessor {
         final long start;
         final XdrEncoder.IntSlot status;
         final XdrEncoder.IntSlot resultCount;
+        /** An operation decoded on the event loop that may block: the worker runs it first. */
+        Step handedOver;
         int next;
         int results;
         int lastStatus = NfsStatus.NFS4_OK;
@@ -104,58 +106,28 @@ public final class CompoundProcessor {
 
         private boolean runOperations(boolean onEventLoop) {
             long numOps = ctx.operationCount();
-            int minor = ctx.minorVersion();
             for (; next < numOps && lastStatus == NfsStatus.NFS4_OK; next++) {
-                int beforeOpcode = in.buffer().readerIndex();
-                int opcode;
-                try {
-                    opcode = in.readInt();
-                } catch (XdrException e) {
-                    lastStatus = NfsStatus.NFS4ERR_BADXDR;
-                    out.writeInt(OpCode.ILLEGAL).writeInt(lastStatus);
-                    results++;
-                    break;
-                }
-                Operation op = operations.lookup(opcode, minor);
-                if (onEventLoop && op != null && mayBlock(op)) {
-                    in.buffer().readerIndex(beforeOpcode); // the worker starts with this operation
-                    return false;
-                }
-                int resultOpcode = op == null ? OpCode.ILLEGAL : opcode;
-                long mark = out.mark();
-                out.writeInt(resultOpcode).writeInt(NfsStatus.NFS4_OK);
-                long began = System.nanoTime();
-                try {
-                    if (op == null) {
-                        throw new NfsException(NfsStatus.NFS4ERR_OP_ILLEGAL, "operation " + opcode);
+                Step step = handedOver;
+                handedOver = null;
+                if (step == null) {
+                    int opcode;
+                    try {
+                        opcode = in.readInt();
+                    } catch (XdrException e) {
+                        lastStatus = NfsStatus.NFS4ERR_BADXDR;
+                        out.writeInt(OpCode.ILLEGAL).writeInt(lastStatus);
+                        results++;
+                        break;
                     }
-                    checkSequencing(ctx, opcode, next, numOps);
-                    op.execute(ctx, in, out);
-                } catch (SequenceReplay replay) {
-                    out.reset(start);
-                    out.writeFixedOpaque(replay.cachedReply());
-                    observer.replayed(call);
-                    return true;
-                } catch (NfsException e) {
-                    lastStatus = e.status();
-                    out.reset(mark);
-                    out.writeInt(resultOpcode).writeInt(lastStatus);
-                    if (e instanceof DetailedError d) {
-                        d.writeDetails(out);
+                    step = decode(opcode);
+                    if (onEventLoop && step.mayBlock(ctx)) {
+                        handedOver = step; // the worker starts with this operation, already decoded
+                        return false;
                     }
-                    logError(opcode, e);
-                } catch (XdrException e) {
-                    lastStatus = NfsStatus.NFS4ERR_BADXDR;
-                    out.reset(mark);
-                    out.writeInt(resultOpcode).writeInt(lastStatus);
-                    log.warn("{} {}: undecodable arguments: {}", call.clientAddress(), OpCode.name(opcode), e.getMessage());
-                } catch (RuntimeException e) {
-                    lastStatus = NfsStatus.NFS4ERR_SERVERFAULT;
-                    out.reset(mark);
-                    out.writeInt(resultOpcode).writeInt(lastStatus);
-                    log.error("{} {}: internal error", call.clientAddress(), OpCode.name(opcode), e);
                 }
-                observer.operation(opcode, lastStatus, System.nanoTime() - began);
+                if (execute(step)) {
+                    return true; // answered from the replay cache
+                }
                 results++;
             }
             status.set(lastStatus);
@@ -164,6 +136,63 @@ public final class CompoundProcessor {
                 observer.bytesRead(ctx.bytesRead());
             }
             return true;
+        }
+
+        /** Reads the operation's arguments; an operation that may not run here fails with its error. */
+        private Step decode(int opcode) {
+            Operation<?> op = operations.lookup(opcode, ctx.minorVersion());
+            if (op == null) {
+                return Step.failed(opcode, OpCode.ILLEGAL,
+                        new NfsException(NfsStatus.NFS4ERR_OP_ILLEGAL, "operation " + opcode));
+            }
+            try {
+                checkSequencing(ctx, opcode, next, ctx.operationCount());
+                return new Step(opcode, opcode, Decoded.of(op, in), null);
+            } catch (NfsException e) {
+                return Step.failed(opcode, opcode, e);
+            } catch (XdrException e) {
+                log.warn("{} {}: undecodable arguments: {}", call.clientAddress(), OpCode.name(opcode), e.getMessage());
+                return Step.failed(opcode, opcode, new NfsException(NfsStatus.NFS4ERR_BADXDR, e.getMessage()));
+            }
+        }
+
+        /** Runs one operation and writes its result; true if the whole reply came from the replay cache. */
+        private boolean execute(Step step) {
+            long mark = out.mark();
+            out.writeInt(step.resultOpcode()).writeInt(NfsStatus.NFS4_OK);
+            long began = System.nanoTime();
+            try {
+                if (step.error() != null) {
+                    throw step.error();
+                }
+                step.decoded().execute(ctx, out);
+            } catch (SequenceReplay replay) {
+                out.reset(start);
+                out.writeFixedOpaque(replay.cachedReply());
+                observer.replayed(call);
+                return true;
+            } catch (NfsException e) {
+                fail(mark, step, e.status());
+                if (e instanceof DetailedError d) {
+                    d.writeDetails(out);
+                }
+                logError(step.opcode(), e);
+            } catch (XdrException e) {
+                fail(mark, step, NfsStatus.NFS4ERR_BADXDR);
+                log.warn("{} {}: undecodable arguments: {}", call.clientAddress(), OpCode.name(step.opcode()),
+                        e.getMessage());
+            } catch (RuntimeException e) {
+                fail(mark, step, NfsStatus.NFS4ERR_SERVERFAULT);
+                log.error("{} {}: internal error", call.clientAddress(), OpCode.name(step.opcode()), e);
+            }
+            observer.operation(step.opcode(), lastStatus, System.nanoTime() - began);
+            return false;
+        }
+
+        private void fail(long mark, Step step, int status) {
+            lastStatus = status;
+            out.reset(mark);
+            out.writeInt(step.resultOpcode()).writeInt(status);
         }
 
         /** An error with a cause (an I/O failure) is worth a warning; the rest are answers, not faults. */
@@ -176,20 +205,42 @@ public final class CompoundProcessor {
                         e.getMessage());
             }
         }
+    }
+
+    /** One operation of the COMPOUND, read from the request: its decoded arguments, or why it cannot run. */
+    private record Step(int opcode, int resultOpcode, Decoded<?> decoded, NfsException error) {
+        static Step failed(int opcode, int resultOpcode, NfsException error) {
+            return new Step(opcode, resultOpcode, null, error);
+        }
 
         /**
-         * Asks the operation, leaving its arguments unread. When it cannot tell (malformed
-         * arguments, no current file), the worker finds out: better a hand-off than a blocked loop.
+         * When the operation cannot tell (no current file), the worker finds out: better a
+         * hand-off than a blocked event loop. An operation that fails at once never blocks.
          */
-        private boolean mayBlock(Operation op) {
-            int at = in.buffer().readerIndex();
+        boolean mayBlock(CompoundContext ctx) {
+            if (error != null) {
+                return false;
+            }
             try {
-                return op.mayBlock(ctx, in);
+                return decoded.mayBlock(ctx);
             } catch (NfsException | RuntimeException e) {
                 return true;
-            } finally {
-                in.buffer().readerIndex(at);
             }
+        }
+    }
+
+    /** An operation with the arguments it decoded (the pair keeps their type together). */
+    private record Decoded<A>(Operation<A> op, A args) {
+        static <A> Decoded<A> of(Operation<A> op, XdrDecoder in) throws NfsException {
+            return new Decoded<>(op, op.decode(in));
+        }
+
+        boolean mayBlock(CompoundContext ctx) throws NfsException {
+            return op.mayBlock(args, ctx);
+        }
+
+        void execute(CompoundContext ctx, XdrEncoder out) throws NfsException {
+            op.execute(args, ctx, out);
         }
     }
 

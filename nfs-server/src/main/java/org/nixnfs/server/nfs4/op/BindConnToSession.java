@@ -7,14 +7,20 @@ import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
 /** BIND_CONN_TO_SESSION (4.1): any connection may carry any session's fore channel here. */
-public final class BindConnToSession implements Operation {
+public final class BindConnToSession implements Operation<byte[]> {
     private static final int CDFS4_FORE = 1;
 
+    /** The session id; the direction asked for and RDMA mode do not matter (fore channel only, no RDMA). */
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        byte[] sessionId = args.readFixedOpaque(16);
-        args.readInt(); // direction asked for: we only ever have a fore channel
-        args.readBoolean(); // RDMA mode: not offered
+    public byte[] decode(XdrDecoder in) {
+        byte[] sessionId = Args.sessionId(in);
+        in.readInt();
+        in.readBoolean();
+        return sessionId;
+    }
+
+    @Override
+    public void execute(byte[] sessionId, CompoundContext ctx, XdrEncoder result) throws NfsException {
         ctx.services().state().session(sessionId);
         result.writeFixedOpaque(sessionId).writeInt(CDFS4_FORE).writeBoolean(false);
     }

@@ -7,9 +7,14 @@ import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
 /** DESTROY_SESSION (4.1). */
-public final class DestroySession implements Operation {
+public final class DestroySession implements Operation<byte[]> {
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        ctx.services().state().destroySession(args.readFixedOpaque(16));
+    public byte[] decode(XdrDecoder in) {
+        return Args.sessionId(in);
+    }
+
+    @Override
+    public void execute(byte[] sessionId, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        ctx.services().state().destroySession(sessionId);
     }
 }

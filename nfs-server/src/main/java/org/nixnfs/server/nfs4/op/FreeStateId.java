@@ -14,10 +14,15 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * FREE_STATEID (4.1): frees a lock stateid; an open stateid is freed by CLOSE, so freeing one
  * is LOCKS_HELD (RFC 8881 section 18.38.3); an unknown one is BAD_STATEID.
  */
-public final class FreeStateId implements Operation {
+public final class FreeStateId implements Operation<StateId> {
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        StateId id = ctx.resolveStateId(StateId.read(args));
+    public StateId decode(XdrDecoder in) {
+        return StateId.read(in);
+    }
+
+    @Override
+    public void execute(StateId args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        StateId id = ctx.resolveStateId(args);
         StateEntry s = ctx.services().state().anyState(id.withSeqid(0), ctx.minorVersion());
         if (s instanceof LockState lock) {
             ctx.services().state().opens().freeLock(lock);

@@ -13,13 +13,22 @@ import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
 /** GETATTR: the requested attributes we support, of the current file handle. */
-public final class GetAttr implements Operation {
+public final class GetAttr implements Operation<Bitmap> {
+    /** The attributes asked for; the write-only ones cannot be read (INVAL). */
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        Bitmap requested = Bitmap.read(args);
+    public Bitmap decode(XdrDecoder in) throws NfsException {
+        return readable(Bitmap.read(in));
+    }
+
+    static Bitmap readable(Bitmap requested) throws NfsException {
         if (requested.isSet(Fattr.TIME_ACCESS_SET) || requested.isSet(Fattr.TIME_MODIFY_SET)) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "write-only attribute requested");
         }
+        return requested;
+    }
+
+    @Override
+    public void execute(Bitmap requested, CompoundContext ctx, XdrEncoder result) throws NfsException {
         Node n = ctx.current();
         ctx.services().attributes().write(result, requested, ctx.minorVersion(), subject(ctx.services().fs(), n));
     }

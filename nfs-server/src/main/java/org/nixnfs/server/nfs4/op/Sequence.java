@@ -14,14 +14,26 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * SEQUENCE (4.1): first in every session COMPOUND. Checks the slot and sequence id (exactly once
  * semantics: a retransmission is answered from the replay cache), renews the lease.
  */
-public final class Sequence implements Operation {
+public final class Sequence implements Operation<Sequence.Arguments> {
+    /** SEQUENCE4args; sa_highest_slotid is the client's own bookkeeping. */
+    record Arguments(byte[] sessionId, int sequenceId, int slot, boolean cacheThis) {
+    }
+
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        byte[] sessionId = args.readFixedOpaque(16);
-        int sequenceId = args.readInt();
-        int slot = args.readInt();
-        args.readInt(); // sa_highest_slotid: the client's own bookkeeping
-        boolean cacheThis = args.readBoolean();
+    public Arguments decode(XdrDecoder in) {
+        byte[] sessionId = Args.sessionId(in);
+        int sequenceId = in.readInt();
+        int slot = in.readInt();
+        in.readInt();
+        return new Arguments(sessionId, sequenceId, slot, in.readBoolean());
+    }
+
+    @Override
+    public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        byte[] sessionId = args.sessionId();
+        int sequenceId = args.sequenceId();
+        int slot = args.slot();
+        boolean cacheThis = args.cacheThis();
         Session s = ctx.services().state().session(sessionId);
         if (ctx.operationCount() > s.fore().maxOperations()) {
             throw new NfsException(NfsStatus.NFS4ERR_TOO_MANY_OPS);

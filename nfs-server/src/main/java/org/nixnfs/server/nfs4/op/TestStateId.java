@@ -11,15 +11,24 @@ import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
 /** TEST_STATEID (4.1): the status each stateid would get if used now. */
-public final class TestStateId implements Operation {
+public final class TestStateId implements Operation<List<StateId>> {
     private static final int MAX_STATEIDS = 1024;
 
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        int n = args.readArrayLength(MAX_STATEIDS, 16);
-        List<Integer> statuses = new ArrayList<>(n);
+    public List<StateId> decode(XdrDecoder in) {
+        int n = in.readArrayLength(MAX_STATEIDS, 16);
+        List<StateId> ids = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            StateId id = StateId.read(args);
+            ids.add(StateId.read(in));
+        }
+        return ids;
+    }
+
+    @Override
+    public void execute(List<StateId> ids, CompoundContext ctx, XdrEncoder result) {
+        int n = ids.size();
+        List<Integer> statuses = new ArrayList<>(n);
+        for (StateId id : ids) {
             int status = NfsStatus.NFS4_OK;
             try {
                 if (!id.isAnonymousOrBypass()) {
