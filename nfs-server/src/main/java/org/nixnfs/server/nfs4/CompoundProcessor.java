@@ -1,5 +1,8 @@
 package org.nixnfs.server.nfs4;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import org.nixnfs.server.nfs4.state.Session;
 import org.nixnfs.server.rpc.Deferred;
 import org.nixnfs.server.rpc.RpcCall;
@@ -45,6 +48,7 @@ public final class CompoundProcessor {
      */
     public Deferred process(RpcCall call, XdrEncoder out, boolean onEventLoop) {
         XdrDecoder in = call.args();
+        int requestSize = in.buffer().writerIndex(); // the whole RPC message: the decoder reads the record from 0
         long start = out.mark();
         byte[] tag = in.readOpaque(MAX_TAG);
         int minor = in.readInt();
@@ -61,7 +65,12 @@ public final class CompoundProcessor {
             status.set(NfsStatus.NFS4ERR_RESOURCE);
             return null;
         }
-        Run run = new Run(call, out, new CompoundContext(services, call, minor, numOps), start, status, resultCount);
+        if (!isUtf8(tag)) {
+            status.set(NfsStatus.NFS4ERR_INVAL); // RFC 8881 section 14.4: invalid UTF-8 from a client is INVAL
+            return null;
+        }
+        CompoundContext ctx = new CompoundContext(services, call, minor, numOps, requestSize);
+        Run run = new Run(call, out, ctx, start, status, resultCount);
         return run.resume(onEventLoop) ? null : () -> run.resume(false);
     }
 
@@ -119,6 +128,7 @@ public final class CompoundProcessor {
                         results++;
                         break;
                     }
+                    ctx.atOperation(next);
                     step = decode(opcode);
                     if (onEventLoop && step.mayBlock(ctx)) {
                         handedOver = step; // the worker starts with this operation, already decoded
@@ -166,6 +176,7 @@ public final class CompoundProcessor {
                     throw step.error();
                 }
                 step.decoded().execute(ctx, out);
+                checkReplySize();
             } catch (SequenceReplay replay) {
                 out.reset(start);
                 out.writeFixedOpaque(replay.cachedReply());
@@ -187,6 +198,25 @@ public final class CompoundProcessor {
             }
             observer.operation(step.opcode(), lastStatus, System.nanoTime() - began);
             return false;
+        }
+
+        /**
+         * In a session, a reply may not outgrow what the client said it takes, nor, when it is to be
+         * cached, what it said the server may cache (RFC 8881 sections 2.10.6.4 and 18.46.3): the
+         * operation that overflows it fails instead, and the COMPOUND ends there.
+         */
+        private void checkReplySize() throws NfsException {
+            Session s = ctx.session();
+            if (s == null) {
+                return;
+            }
+            long size = out.length();
+            if (size > Integer.toUnsignedLong(s.fore().maxResponseSize())) {
+                throw new NfsException(NfsStatus.NFS4ERR_REP_TOO_BIG, "a reply of " + size + " bytes");
+            }
+            if (ctx.cacheThis() && size > Integer.toUnsignedLong(s.fore().maxResponseSizeCached())) {
+                throw new NfsException(NfsStatus.NFS4ERR_REP_TOO_BIG_TO_CACHE, "a reply of " + size + " bytes");
+            }
         }
 
         private void fail(long mark, Step step, int status) {
@@ -241,6 +271,15 @@ public final class CompoundProcessor {
 
         void execute(CompoundContext ctx, XdrEncoder out) throws NfsException {
             op.execute(args, ctx, out);
+        }
+    }
+
+    private static boolean isUtf8(byte[] bytes) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
         }
     }
 

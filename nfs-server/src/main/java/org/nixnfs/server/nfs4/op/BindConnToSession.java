@@ -21,7 +21,7 @@ public final class BindConnToSession implements Operation<byte[]> {
 
     @Override
     public void execute(byte[] sessionId, CompoundContext ctx, XdrEncoder result) throws NfsException {
-        ctx.services().state().session(sessionId);
+        ctx.bindConnection(ctx.services().state().session(sessionId));
         result.writeFixedOpaque(sessionId).writeInt(CDFS4_FORE).writeBoolean(false);
     }
 }

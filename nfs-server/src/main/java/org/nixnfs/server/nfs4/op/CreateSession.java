@@ -11,9 +11,10 @@ import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
 /**
- * CREATE_SESSION (4.1): a session with negotiated fore-channel limits. No back channel is
- * created (we never call back) and sessions are not persistent. A retransmission gets the cached
- * reply, as its own one-slot sequence requires (RFC 8881 section 18.36.4).
+ * CREATE_SESSION (4.1): a session with negotiated fore-channel limits, bound to the connection
+ * it came on. No back channel is created (we never call back) and sessions are not persistent.
+ * A retransmission gets the cached reply, as its own one-slot sequence requires (RFC 8881
+ * section 18.36.4).
  */
 public final class CreateSession implements Operation<CreateSession.Arguments> {
     /** CREATE_SESSION4args; the callback program and its security are read past. */
@@ -34,14 +35,16 @@ public final class CreateSession implements Operation<CreateSession.Arguments> {
 
     @Override
     public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        StateManager.checkCreateSession(args.flags(), args.fore());
         StateManager state = ctx.services().state();
-        ClientRecord client = state.clientForCreateSession(args.clientId());
+        ClientRecord client = state.clientForCreateSession(args.clientId(), ctx.principal());
         if (!state.admitCreateSession(client, args.sequence())) {
             result.writeFixedOpaque(state.cachedCreateSessionReply(client));
             return;
         }
         ChannelAttributes granted = args.fore().negotiate(ctx.services().limits().foreChannel());
         Session s = state.createSession(client, granted);
+        ctx.bindConnection(s);
         long mark = result.mark();
         result.writeFixedOpaque(s.id()).writeInt(args.sequence()).writeInt(0); // flags: neither persistence nor a back channel
         granted.write(result);

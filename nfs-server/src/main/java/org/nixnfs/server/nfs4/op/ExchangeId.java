@@ -49,8 +49,8 @@ public final class ExchangeId implements Operation<ExchangeId.Arguments> {
 
     @Override
     public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
-        ClientRecord c = ctx.services().state().exchangeId(args.ownerId(), args.verifier(), ctx.minorVersion(),
-                ctx.call().clientAddress());
+        ClientRecord c = ctx.services().state().exchangeId(args.ownerId(), args.verifier(), args.flags(),
+                ctx.principal(), ctx.minorVersion(), ctx.call().clientAddress());
         result.writeLong(c.clientId());
         result.writeInt(ctx.services().state().createSessionSequence(c));
         result.writeInt(EXCHGID4_FLAG_USE_NON_PNFS | (c.confirmed() ? EXCHGID4_FLAG_CONFIRMED_R : 0));

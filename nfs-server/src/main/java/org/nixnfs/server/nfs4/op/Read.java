@@ -21,6 +21,8 @@ import org.nixnfs.server.xdr.XdrEncoder;
 public final class Read implements Operation<Read.Arguments> {
     /** Below this, one read(2) into the reply buffer beats an extra sendfile(2). */
     static final int SPLICE_THRESHOLD = 64 * 1024;
+    /** READ4resok around the data: eof, the data's length, up to 3 bytes of padding. */
+    private static final int RESULT_OVERHEAD = 4 + 4 + 3;
 
     record Arguments(StateId stateId, long offset, long count) {
     }
@@ -40,7 +42,8 @@ public final class Read implements Operation<Read.Arguments> {
     public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
         StateId stateId = ctx.resolveStateId(args.stateId());
         long offset = args.offset();
-        int count = (int) Math.min(args.count(), ctx.services().limits().maxRead());
+        long room = ctx.replyRoom(result) - RESULT_OVERHEAD;
+        int count = (int) Math.max(0, Math.min(Math.min(args.count(), ctx.services().limits().maxRead()), room));
         Node file = ctx.current();
         checkStateId(ctx, stateId, file);
         if (offset < 0) {

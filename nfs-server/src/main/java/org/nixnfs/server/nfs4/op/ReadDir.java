@@ -61,7 +61,8 @@ public final class ReadDir implements Operation<ReadDir.Arguments> {
 
     @Override
     public void execute(Arguments req, CompoundContext ctx, XdrEncoder result) throws NfsException {
-        long maxCount = Math.min(req.maxCount(), ctx.services().limits().maxResponseSize());
+        long maxCount = Math.min(Math.min(req.maxCount(), ctx.services().limits().maxResponseSize()),
+                ctx.replyRoom(result));
         ExportFileSystem fs = ctx.services().fs();
         Node dir = ctx.current();
         if (fs.attributes(dir).type() != FileType.DIRECTORY) {

@@ -35,6 +35,10 @@ public final class Sequence implements Operation<Sequence.Arguments> {
         int slot = args.slot();
         boolean cacheThis = args.cacheThis();
         Session s = ctx.services().state().session(sessionId);
+        if (Integer.compareUnsigned(ctx.requestSize(), s.fore().maxRequestSize()) > 0) {
+            throw new NfsException(NfsStatus.NFS4ERR_REQ_TOO_BIG, ctx.requestSize() + " bytes, the session takes "
+                    + Integer.toUnsignedString(s.fore().maxRequestSize()));
+        }
         if (ctx.operationCount() > s.fore().maxOperations()) {
             throw new NfsException(NfsStatus.NFS4ERR_TOO_MANY_OPS);
         }
@@ -43,6 +47,7 @@ public final class Sequence implements Operation<Sequence.Arguments> {
             throw new SequenceReplay(a.cachedReply());
         }
         ctx.inSession(s, slot, cacheThis);
+        ctx.bindConnection(s); // SP4_NONE: a SEQUENCE binds the connection it arrives on (RFC 8881 section 2.10.3.1)
         ctx.services().state().renew(s.client());
         int highest = s.slots().size() - 1;
         result.writeFixedOpaque(sessionId).writeInt(sequenceId).writeInt(slot)

@@ -29,7 +29,7 @@ public final class SetClientId implements Operation<SetClientId.Arguments> {
     @Override
     public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
         StateManager.SetClientIdResult r = ctx.services().state().setClientId(args.ownerId(), args.verifier(),
-                ctx.call().clientAddress());
+                ctx.principal(), ctx.call().clientAddress());
         result.writeLong(r.clientId()).writeFixedOpaque(r.confirmVerifier());
     }
 }

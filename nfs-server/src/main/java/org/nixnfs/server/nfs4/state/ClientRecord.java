@@ -14,6 +14,7 @@ public final class ClientRecord {
     private final byte[] verifier;
     private final int minorVersion;
     private final String address;
+    private final String principal;
     private volatile long lastRenewNanos;
     private volatile boolean confirmed;
     // NFSv4.0: the verifier SETCLIENTID_CONFIRM must present.
@@ -25,8 +26,9 @@ public final class ClientRecord {
     final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private volatile boolean expired;
 
-    ClientRecord(long clientId, ByteBuffer ownerId, byte[] verifier, int minorVersion, String address,
-                 byte[] confirmVerifier, long nowNanos) {
+    ClientRecord(long clientId, ByteBuffer ownerId, byte[] verifier, String principal, int minorVersion,
+                 String address, byte[] confirmVerifier, long nowNanos) {
+        this.principal = principal;
         this.clientId = clientId;
         this.ownerId = ownerId;
         this.verifier = verifier;
@@ -47,6 +49,11 @@ public final class ClientRecord {
 
     byte[] verifier() {
         return verifier;
+    }
+
+    /** Who created the record (RFC 8881 section 18.35.5 compares it): see {@code CompoundContext.principal()}. */
+    String principal() {
+        return principal;
     }
 
     public int minorVersion() {

@@ -97,13 +97,15 @@ public final class StateManager {
     }
 
     /** SETCLIENTID (RFC 7530 section 16.33): a new unconfirmed record, or a callback update. */
-    public synchronized SetClientIdResult setClientId(byte[] ownerId, byte[] verifier, String address) {
+    public synchronized SetClientIdResult setClientId(byte[] ownerId, byte[] verifier, String principal,
+                                                      String address) {
         ByteBuffer owner = ByteBuffer.wrap(ownerId);
         removeUnconfirmed(unconfirmedByOwner.get(owner));
         ClientRecord existing = confirmedByOwner.get(owner);
         long id = existing != null && Arrays.equals(existing.verifier(), verifier)
                 ? existing.clientId() : newClientId();
-        ClientRecord c = new ClientRecord(id, owner, verifier, 0, address, randomVerifier(), nanoTime.getAsLong());
+        ClientRecord c = new ClientRecord(id, owner, verifier, principal, 0, address, randomVerifier(),
+                nanoTime.getAsLong());
         addUnconfirmed(c);
         return new SetClientIdResult(id, c.confirmVerifier());
     }
@@ -144,33 +146,96 @@ public final class StateManager {
 
     // ---- NFSv4.1 client ids and sessions ------------------------------------------------
 
-    /** EXCHANGE_ID (RFC 8881 section 18.35): the existing client for a known owner and verifier, else a new one. */
-    public synchronized ClientRecord exchangeId(byte[] ownerId, byte[] verifier, int minorVersion, String address) {
+    /** eia_flags a client may send (RFC 8881 section 18.35.1; SUPP_FENCE_OPS from RFC 7862 is 4.2's). */
+    public static final int EXCHGID4_FLAG_SUPP_MOVED_REFER = 0x00000001;
+    public static final int EXCHGID4_FLAG_SUPP_MOVED_MIGR = 0x00000002;
+    public static final int EXCHGID4_FLAG_SUPP_FENCE_OPS = 0x00000004;
+    public static final int EXCHGID4_FLAG_BIND_PRINC_STATEID = 0x00000100;
+    public static final int EXCHGID4_FLAG_MASK_PNFS = 0x00070000;
+    public static final int EXCHGID4_FLAG_UPD_CONFIRMED_REC_A = 0x40000000;
+    private static final int EXCHGID4_FLAGS_41 = EXCHGID4_FLAG_SUPP_MOVED_REFER | EXCHGID4_FLAG_SUPP_MOVED_MIGR
+            | EXCHGID4_FLAG_BIND_PRINC_STATEID | EXCHGID4_FLAG_MASK_PNFS | EXCHGID4_FLAG_UPD_CONFIRMED_REC_A;
+    /** csa_flags (RFC 8881 section 18.36.1): PERSIST, CONN_BACK_CHAN, CONN_RDMA. */
+    private static final int CREATE_SESSION4_FLAGS = 0x1 | 0x2 | 0x4;
+
+    /**
+     * EXCHANGE_ID, by the case table of RFC 8881 section 18.35.5 ({@code principal}: who sent it).
+     * Without EXCHGID4_FLAG_UPD_CONFIRMED_REC_A: the confirmed record for the same verifier and
+     * principal (case 2); CLID_INUSE for another principal while that record holds state (3);
+     * otherwise a new unconfirmed record with a new client id, replacing any unconfirmed one, for a
+     * new owner (1), a rebooted client (4, its old state goes when the new record is confirmed), an
+     * unconfirmed record (5), or another principal's stateless record (3). With the flag: the
+     * confirmed record (6), NOT_SAME for another verifier (8), PERM for another principal (7),
+     * NOENT when there is none (9). Undefined flags, or the server's own, are INVAL.
+     */
+    public synchronized ClientRecord exchangeId(byte[] ownerId, byte[] verifier, int flags, String principal,
+                                                int minorVersion, String address) throws NfsException {
+        int allowed = EXCHGID4_FLAGS_41 | (minorVersion >= 2 ? EXCHGID4_FLAG_SUPP_FENCE_OPS : 0);
+        if ((flags & ~allowed) != 0) {
+            throw new NfsException(NfsStatus.NFS4ERR_INVAL,
+                    "eia_flags 0x" + Integer.toHexString(flags & ~allowed) + " are not a client's to send");
+        }
         ByteBuffer owner = ByteBuffer.wrap(ownerId);
         ClientRecord existing = confirmedByOwner.get(owner);
-        if (existing != null && Arrays.equals(existing.verifier(), verifier)) {
+        boolean samePrincipal = existing != null && existing.principal().equals(principal);
+        boolean sameVerifier = existing != null && Arrays.equals(existing.verifier(), verifier);
+        if ((flags & EXCHGID4_FLAG_UPD_CONFIRMED_REC_A) != 0) {
+            if (existing == null) {
+                throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no confirmed client record to update");
+            }
+            if (!samePrincipal) {
+                throw new NfsException(NfsStatus.NFS4ERR_PERM, "the client record belongs to another principal");
+            }
+            if (!sameVerifier) {
+                throw new NfsException(NfsStatus.NFS4ERR_NOT_SAME, "the verifier changed: not an update");
+            }
             existing.renew(nanoTime.getAsLong());
             return existing;
         }
-        ClientRecord pending = unconfirmedByOwner.get(owner);
-        if (pending != null && Arrays.equals(pending.verifier(), verifier)) {
-            return pending;
+        if (existing != null && !samePrincipal && hasState(existing)) {
+            throw new NfsException(NfsStatus.NFS4ERR_CLID_INUSE, "the owner id is in use by another principal");
         }
-        removeUnconfirmed(pending);
-        ClientRecord c = new ClientRecord(newClientId(), owner, verifier, minorVersion, address, null,
+        if (samePrincipal && sameVerifier) {
+            existing.renew(nanoTime.getAsLong());
+            return existing;
+        }
+        removeUnconfirmed(unconfirmedByOwner.get(owner));
+        ClientRecord c = new ClientRecord(newClientId(), owner, verifier, principal, minorVersion, address, null,
                 nanoTime.getAsLong());
         addUnconfirmed(c);
         return c;
     }
 
-    /** The record CREATE_SESSION names, confirmed or not. */
-    public ClientRecord clientForCreateSession(long clientId) throws NfsException {
+    private boolean hasState(ClientRecord c) {
+        return !c.sessions.isEmpty() || opens.openCount(c) > 0;
+    }
+
+    /**
+     * CREATE_SESSION's checks before any client is looked up (RFC 8881 section 18.36.3): undefined
+     * {@code csa_flags} are INVAL; fore-channel limits too small for any COMPOUND are TOOSMALL.
+     */
+    public static void checkCreateSession(int flags, ChannelAttributes fore) throws NfsException {
+        if ((flags & ~CREATE_SESSION4_FLAGS) != 0) {
+            throw new NfsException(NfsStatus.NFS4ERR_INVAL, "csa_flags 0x" + Integer.toHexString(flags));
+        }
+        fore.checkLargeEnough();
+    }
+
+    /**
+     * The record CREATE_SESSION names, confirmed or not: STALE_CLIENTID if there is none, and
+     * CLID_INUSE if another principal than the one that made it asks (RFC 8881 section 18.36.4).
+     */
+    public ClientRecord clientForCreateSession(long clientId, String principal) throws NfsException {
         ClientRecord c = confirmed.get(clientId);
         if (c == null) {
             c = unconfirmed.get(clientId);
         }
         if (c == null) {
             throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "unknown client " + Long.toHexString(clientId));
+        }
+        if (!c.principal().equals(principal)) {
+            throw new NfsException(NfsStatus.NFS4ERR_CLID_INUSE, "client " + Long.toHexString(clientId)
+                    + " belongs to another principal");
         }
         return c;
     }
@@ -200,7 +265,10 @@ public final class StateManager {
         return c.createSessionReply();
     }
 
-    /** Creates a session, confirming the client if this is its first (replacing a rebooted predecessor). */
+    /**
+     * Creates a session, confirming the client if this is its first (replacing a rebooted
+     * predecessor). The caller binds the connection it came on.
+     */
     public synchronized Session createSession(ClientRecord c, ChannelAttributes fore) throws NfsException {
         if (c.confirmed()) {
             if (confirmed.get(c.clientId()) != c) {
@@ -245,11 +313,16 @@ public final class StateManager {
         c.renew(nanoTime.getAsLong());
     }
 
-    public synchronized void destroySession(byte[] sessionId) throws NfsException {
-        Session s = sessions.remove(ByteBuffer.wrap(sessionId));
-        if (s == null) {
-            throw new NfsException(NfsStatus.NFS4ERR_BADSESSION);
+    /**
+     * DESTROY_SESSION, which must come over a connection bound to the session (RFC 8881 section
+     * 18.37.3), else CONN_NOT_BOUND_TO_SESSION.
+     */
+    public synchronized void destroySession(byte[] sessionId, Object connection) throws NfsException {
+        Session s = session(sessionId);
+        if (!s.isBound(connection)) {
+            throw new NfsException(NfsStatus.NFS4ERR_CONN_NOT_BOUND_TO_SESSION);
         }
+        sessions.remove(ByteBuffer.wrap(sessionId));
         s.client().sessions.remove(s);
     }
 

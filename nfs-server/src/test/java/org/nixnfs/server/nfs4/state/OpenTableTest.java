@@ -17,6 +17,8 @@ class OpenTableTest {
     static final FileHandle A = new FileHandle(new byte[] {1});
     static final FileHandle B = new FileHandle(new byte[] {2});
 
+    static final String P = "AUTH_SYS 0:0";
+
     final StateManager state = new StateManager(90, System::nanoTime);
     final OpenTable opens = state.opens();
 
@@ -25,7 +27,7 @@ class OpenTableTest {
     }
 
     ClientRecord client(String owner) throws NfsException {
-        StateManager.SetClientIdResult r = state.setClientId(bytes(owner), new byte[8], "a");
+        StateManager.SetClientIdResult r = state.setClientId(bytes(owner), new byte[8], P, "a");
         state.confirmClientId(r.clientId(), r.confirmVerifier());
         return state.client(r.clientId());
     }

@@ -29,6 +29,8 @@ class StateManagerTest {
     static final FileHandle FILE = new FileHandle(new byte[] {1, 2, 3});
     static final byte[] V1 = bytes("verifier");
     static final byte[] V2 = bytes("rebooted");
+    static final String P = "AUTH_SYS 0:0";
+    static final Object CONN = "connection 1";
 
     final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     final StateManager state = new StateManager(LEASE, () -> TimeUnit.MILLISECONDS.toNanos(clock.millis()));
@@ -43,16 +45,17 @@ class StateManagerTest {
 
     /** EXCHANGE_ID and CREATE_SESSION: a confirmed 4.1 client with one session. */
     Session establish41(String owner, byte[] verifier) throws NfsException {
-        ClientRecord c = state.exchangeId(bytes(owner), verifier, 1, "10.0.0.1");
+        ClientRecord c = state.exchangeId(bytes(owner), verifier, 0, P, 1, "10.0.0.1");
         assertTrue(state.admitCreateSession(c, state.createSessionSequence(c)));
         Session s = state.createSession(c, FORE);
+        s.bind(CONN);
         state.createSessionDone(c, state.createSessionSequence(c), new byte[] {7});
         return s;
     }
 
     /** SETCLIENTID and SETCLIENTID_CONFIRM: a confirmed 4.0 client. */
     ClientRecord establish40(String owner, byte[] verifier) throws NfsException {
-        StateManager.SetClientIdResult r = state.setClientId(bytes(owner), verifier, "10.0.0.2");
+        StateManager.SetClientIdResult r = state.setClientId(bytes(owner), verifier, P, "10.0.0.2");
         state.confirmClientId(r.clientId(), r.confirmVerifier());
         return state.client(r.clientId());
     }
@@ -110,7 +113,7 @@ class StateManagerTest {
 
     @Test
     void unconfirmedClientsAreForgottenAfterALease() throws NfsException {
-        StateManager.SetClientIdResult r = state.setClientId(bytes("never-confirms"), V1, "10.0.0.3");
+        StateManager.SetClientIdResult r = state.setClientId(bytes("never-confirms"), V1, P, "10.0.0.3");
         advance(LEASE + 1);
         state.expireStaleClients();
         assertEquals(NfsStatus.NFS4ERR_STALE_CLIENTID, status(() -> state.confirmClientId(r.clientId(), r.confirmVerifier())));
@@ -118,7 +121,7 @@ class StateManagerTest {
 
     @Test
     void setClientIdConfirmIsIdempotentAndAWrongVerifierIsStale() throws NfsException {
-        StateManager.SetClientIdResult r = state.setClientId(bytes("c"), V1, "a");
+        StateManager.SetClientIdResult r = state.setClientId(bytes("c"), V1, P, "a");
         state.confirmClientId(r.clientId(), r.confirmVerifier());
         state.confirmClientId(r.clientId(), r.confirmVerifier()); // a retransmission
         assertEquals(NfsStatus.NFS4ERR_STALE_CLIENTID, status(() -> state.confirmClientId(r.clientId(), new byte[8])));
@@ -129,7 +132,7 @@ class StateManagerTest {
     void aRebooted40ClientReplacesItsOldStateOnConfirm() throws NfsException {
         ClientRecord old = establish40("reboots", V1);
         state.opens().open(old, bytes("o"), FILE, "hash", 1, 0);
-        StateManager.SetClientIdResult r = state.setClientId(bytes("reboots"), V2, "a");
+        StateManager.SetClientIdResult r = state.setClientId(bytes("reboots"), V2, P, "a");
         assertNotEquals(old.clientId(), r.clientId());
         assertEquals(1, state.openCount("hash"), "the old state stays until the new id is confirmed");
         state.confirmClientId(r.clientId(), r.confirmVerifier());
@@ -151,7 +154,7 @@ class StateManagerTest {
 
     @Test
     void createSessionReplaysItsLastReplyAndRefusesOtherSequences() throws NfsException {
-        ClientRecord c = state.exchangeId(bytes("cs"), V1, 1, "a");
+        ClientRecord c = state.exchangeId(bytes("cs"), V1, 0, P, 1, "a");
         int seq = state.createSessionSequence(c);
         assertTrue(state.admitCreateSession(c, seq));
         state.createSession(c, FORE);
@@ -196,8 +199,8 @@ class StateManagerTest {
         Session s = establish41("destroy", V1);
         long id = s.client().clientId();
         assertEquals(NfsStatus.NFS4ERR_CLIENTID_BUSY, status(() -> state.destroyClientId(id)));
-        state.destroySession(s.id());
-        assertEquals(NfsStatus.NFS4ERR_BADSESSION, status(() -> state.destroySession(s.id())));
+        state.destroySession(s.id(), CONN);
+        assertEquals(NfsStatus.NFS4ERR_BADSESSION, status(() -> state.destroySession(s.id(), CONN)));
         state.destroyClientId(id);
         assertEquals(NfsStatus.NFS4ERR_STALE_CLIENTID, status(() -> state.destroyClientId(id)));
         assertEquals(0, state.clientCount());
@@ -205,8 +208,8 @@ class StateManagerTest {
 
     @Test
     void aSessionForAClientDroppedMeanwhileIsNotCreated() throws NfsException {
-        ClientRecord c = state.exchangeId(bytes("late"), V1, 1, "a");
-        state.exchangeId(bytes("late"), V2, 1, "a"); // replaces the unconfirmed record
+        ClientRecord c = state.exchangeId(bytes("late"), V1, 0, P, 1, "a");
+        state.exchangeId(bytes("late"), V2, 0, P, 1, "a"); // replaces the unconfirmed record
         assertEquals(NfsStatus.NFS4ERR_STALE_CLIENTID, status(() -> state.createSession(c, FORE)));
         assertEquals(0, state.sessionCount());
     }
