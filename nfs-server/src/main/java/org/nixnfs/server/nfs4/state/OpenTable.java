@@ -18,8 +18,8 @@ import org.nixnfs.server.vfs.FileHandle;
  * store path (GC must not delete a path with open files). Per-client limits and, later,
  * delegations belong here too.
  *
- * <p><b>Locking rule.</b> Every change runs under this table's monitor and updates all indexes
- * together. The stateid indexes are concurrent maps read without the monitor (READ checks its
+ * <p><b>Locking rule.</b> Every change to the table runs under its monitor and updates all indexes
+ * together (a state's own seqid and share bits are guarded by the state). The stateid indexes are concurrent maps read without the monitor (READ checks its
  * stateid on every call): a state is added to them last and removed from them first, so a
  * lock-free reader sees a state either whole or not at all. Nothing here calls out to
  * {@link StateManager}; it calls in, possibly holding its own monitor (order: StateManager, then
