@@ -30,6 +30,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import org.nixnfs.gc.GcPolicy;
 import org.nixnfs.gc.GcService;
 import org.nixnfs.gc.NixStoreCommand;
@@ -222,23 +223,28 @@ public final class NixnfsServer implements AutoCloseable {
 
     /** @param clock the clock for access times and GC policy (tests move it) */
     public static NixnfsServer start(Config config, Clock clock) throws Exception {
-        return start(config, clock, AccessRecorder.NONE, CompoundObserver.NONE);
+        return start(config, clock, AccessRecorder.NONE, CompoundObserver.NONE, System::nanoTime);
     }
 
     /** With extra observers of accesses and operations beside the server's own (tests watch through them). */
     public static NixnfsServer start(Config config, AccessRecorder extraRecorder, CompoundObserver extraObserver)
             throws Exception {
-        return start(config, Clock.systemUTC(), extraRecorder, extraObserver);
+        return start(config, Clock.systemUTC(), extraRecorder, extraObserver, System::nanoTime);
+    }
+
+    /** @param leaseNanoTime the monotonic clock NFSv4 leases run on (tests move it instead of waiting) */
+    public static NixnfsServer start(Config config, LongSupplier leaseNanoTime) throws Exception {
+        return start(config, Clock.systemUTC(), AccessRecorder.NONE, CompoundObserver.NONE, leaseNanoTime);
     }
 
     private static NixnfsServer start(Config config, Clock clock, AccessRecorder extraRecorder,
-                                      CompoundObserver extraObserver) throws Exception {
+                                      CompoundObserver extraObserver, LongSupplier leaseNanoTime) throws Exception {
         Parts p = new Parts();
         try {
             Files.createDirectories(config.stateDir());
             wireMetricsRegistry(p);
             NixDatabase db = wireStore(config, clock, p);
-            wireNfs(config, db, extraRecorder, extraObserver, p);
+            wireNfs(config, db, extraRecorder, extraObserver, leaseNanoTime, p);
             wireGc(config, clock, p);
             wireMetrics(p);
             wireHousekeeping(config, p);
@@ -277,9 +283,9 @@ public final class NixnfsServer implements AutoCloseable {
 
     /** The export filesystem, NFSv4 state and operations, the worker pool and the NFS listener. */
     private static void wireNfs(Config config, NixDatabase db, AccessRecorder extraRecorder,
-                                CompoundObserver extraObserver, Parts p) throws Exception {
+                                CompoundObserver extraObserver, LongSupplier leaseNanoTime, Parts p) throws Exception {
         p.fs = new ExportFileSystem(db.storeDirectory(), config.exportPath(), p.index, config.cache());
-        p.state = new StateManager(config.leaseSeconds(), System::nanoTime);
+        p.state = new StateManager(config.leaseSeconds(), leaseNanoTime);
         NfsServices.Limits limits = NfsServices.Limits.defaults();
         NfsServices services = new NfsServices(p.fs, p.state,
                 new AttributeEncoder(config.exportPath(), config.leaseSeconds(), limits.maxRead()),

@@ -64,7 +64,7 @@ class RegistrationStressTest {
 
     @BeforeAll
     static void nix() {
-        NixStoreFixture.assumeNix();
+        NixStoreFixture.requireNix();
     }
 
     @AfterEach

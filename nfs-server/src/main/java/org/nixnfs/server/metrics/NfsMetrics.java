@@ -7,9 +7,9 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.nixnfs.server.nfs4.CompoundObserver;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.OpCode;
 import org.nixnfs.server.rpc.RpcCall;
+import org.nixnfs.server.status.NfsStatus;
 
 /**
  * Per-operation NFS metrics: {@code nixnfs_nfs_operations_seconds} (a histogram, by operation)

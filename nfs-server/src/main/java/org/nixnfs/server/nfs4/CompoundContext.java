@@ -1,10 +1,15 @@
 package org.nixnfs.server.nfs4;
 
+import io.netty.channel.Channel;
 import org.nixnfs.server.nfs4.state.ClientRecord;
 import org.nixnfs.server.nfs4.state.Session;
 import org.nixnfs.server.nfs4.state.StateId;
+import org.nixnfs.server.rpc.Credential;
 import org.nixnfs.server.rpc.RpcCall;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.vfs.Node;
+import org.nixnfs.server.xdr.XdrEncoder;
 
 /**
  * The state one COMPOUND carries from operation to operation (RFC 7530 section 15.2): the
@@ -15,6 +20,8 @@ public final class CompoundContext {
     private final RpcCall call;
     private final int minorVersion;
     private final long operationCount;
+    private final int requestSize;
+    private long operationIndex;
     private Node current;
     private Node saved;
     private StateId currentStateId;
@@ -24,11 +31,51 @@ public final class CompoundContext {
     private boolean cacheThis;
     private long bytesRead;
 
-    public CompoundContext(NfsServices services, RpcCall call, int minorVersion, long operationCount) {
+    /** @param requestSize the whole RPC message, as a session's ca_maxrequestsize counts it */
+    public CompoundContext(NfsServices services, RpcCall call, int minorVersion, long operationCount,
+                           int requestSize) {
         this.services = services;
         this.call = call;
         this.minorVersion = minorVersion;
         this.operationCount = operationCount;
+        this.requestSize = requestSize;
+    }
+
+    public int requestSize() {
+        return requestSize;
+    }
+
+    /** The processor moves on to operation {@code index} (from 0). */
+    void atOperation(long index) {
+        operationIndex = index;
+    }
+
+    /** Whether the operation running is the COMPOUND's last (DESTROY_SESSION must be, in its own session). */
+    public boolean isLastOperation() {
+        return operationIndex == operationCount - 1;
+    }
+
+    /**
+     * Who sends the request, as client records remember it (RFC 8881 section 18.35.5 compares
+     * principals): with AUTH_SYS, its uid and gid; the machine name is not part of it.
+     */
+    public String principal() {
+        Credential c = call.credential();
+        return c.flavor() == Credential.AUTH_SYS ? "AUTH_SYS " + c.uid() + ":" + c.gid() : "AUTH_NONE";
+    }
+
+    /** The connection the request came on, as sessions bind it; null without one. */
+    public Object connection() {
+        Channel ch = call.channel();
+        return ch == null ? null : ch.id();
+    }
+
+    /** Binds the request's connection to the session's fore channel, until the connection closes. */
+    public void bindConnection(Session s) {
+        Channel ch = call.channel();
+        if (ch != null && s.bind(ch.id())) {
+            ch.closeFuture().addListener(closed -> s.unbind(ch.id()));
+        }
     }
 
     /** How many operations the COMPOUND holds (SEQUENCE checks it against the session's limit). */
@@ -116,6 +163,23 @@ public final class CompoundContext {
 
     public boolean cacheThis() {
         return cacheThis;
+    }
+
+    /**
+     * How many more bytes the reply may take: in a session, what is left of the client's
+     * ca_maxresponsesize (and of ca_maxresponsesize_cached when the reply is to be cached), so
+     * that READ and READDIR return less rather than fail with REP_TOO_BIG (RFC 8881 section
+     * 2.10.6.4); outside a session, no limit but the operation's own.
+     */
+    public long replyRoom(XdrEncoder reply) {
+        if (session == null) {
+            return Long.MAX_VALUE;
+        }
+        long max = Integer.toUnsignedLong(session.fore().maxResponseSize());
+        if (cacheThis) {
+            max = Math.min(max, Integer.toUnsignedLong(session.fore().maxResponseSizeCached()));
+        }
+        return Math.max(0, max - reply.length());
     }
 
     /** The client this request acts for: the session's in 4.1. */

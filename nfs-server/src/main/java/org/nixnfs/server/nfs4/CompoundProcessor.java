@@ -1,8 +1,13 @@
 package org.nixnfs.server.nfs4;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import org.nixnfs.server.nfs4.state.Session;
 import org.nixnfs.server.rpc.Deferred;
 import org.nixnfs.server.rpc.RpcCall;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 import org.nixnfs.server.xdr.XdrException;
@@ -43,6 +48,7 @@ public final class CompoundProcessor {
      */
     public Deferred process(RpcCall call, XdrEncoder out, boolean onEventLoop) {
         XdrDecoder in = call.args();
+        int requestSize = in.buffer().writerIndex(); // the whole RPC message: the decoder reads the record from 0
         long start = out.mark();
         byte[] tag = in.readOpaque(MAX_TAG);
         int minor = in.readInt();
@@ -59,7 +65,12 @@ public final class CompoundProcessor {
             status.set(NfsStatus.NFS4ERR_RESOURCE);
             return null;
         }
-        Run run = new Run(call, out, new CompoundContext(services, call, minor, numOps), start, status, resultCount);
+        if (!isUtf8(tag)) {
+            status.set(NfsStatus.NFS4ERR_INVAL); // RFC 8881 section 14.4: invalid UTF-8 from a client is INVAL
+            return null;
+        }
+        CompoundContext ctx = new CompoundContext(services, call, minor, numOps, requestSize);
+        Run run = new Run(call, out, ctx, start, status, resultCount);
         return run.resume(onEventLoop) ? null : () -> run.resume(false);
     }
 
@@ -72,6 +83,8 @@ public final class CompoundProcessor {
         final long start;
         final XdrEncoder.IntSlot status;
         final XdrEncoder.IntSlot resultCount;
+        /** An operation decoded on the event loop that may block: the worker runs it first. */
+        Step handedOver;
         int next;
         int results;
         int lastStatus = NfsStatus.NFS4_OK;
@@ -102,58 +115,29 @@ public final class CompoundProcessor {
 
         private boolean runOperations(boolean onEventLoop) {
             long numOps = ctx.operationCount();
-            int minor = ctx.minorVersion();
             for (; next < numOps && lastStatus == NfsStatus.NFS4_OK; next++) {
-                int beforeOpcode = in.buffer().readerIndex();
-                int opcode;
-                try {
-                    opcode = in.readInt();
-                } catch (XdrException e) {
-                    lastStatus = NfsStatus.NFS4ERR_BADXDR;
-                    out.writeInt(OpCode.ILLEGAL).writeInt(lastStatus);
-                    results++;
-                    break;
-                }
-                Operation op = operations.lookup(opcode, minor);
-                if (onEventLoop && op != null && mayBlock(op)) {
-                    in.buffer().readerIndex(beforeOpcode); // the worker starts with this operation
-                    return false;
-                }
-                int resultOpcode = op == null ? OpCode.ILLEGAL : opcode;
-                long mark = out.mark();
-                out.writeInt(resultOpcode).writeInt(NfsStatus.NFS4_OK);
-                long began = System.nanoTime();
-                try {
-                    if (op == null) {
-                        throw new NfsException(NfsStatus.NFS4ERR_OP_ILLEGAL, "operation " + opcode);
+                Step step = handedOver;
+                handedOver = null;
+                if (step == null) {
+                    int opcode;
+                    try {
+                        opcode = in.readInt();
+                    } catch (XdrException e) {
+                        lastStatus = NfsStatus.NFS4ERR_BADXDR;
+                        out.writeInt(OpCode.ILLEGAL).writeInt(lastStatus);
+                        results++;
+                        break;
                     }
-                    checkSequencing(ctx, opcode, next, numOps);
-                    op.execute(ctx, in, out);
-                } catch (SequenceReplay replay) {
-                    out.reset(start);
-                    out.writeFixedOpaque(replay.cachedReply());
-                    observer.replayed(call);
-                    return true;
-                } catch (NfsException e) {
-                    lastStatus = e.status();
-                    out.reset(mark);
-                    out.writeInt(resultOpcode).writeInt(lastStatus);
-                    if (e instanceof DetailedError d) {
-                        d.writeDetails(out);
+                    ctx.atOperation(next);
+                    step = decode(opcode);
+                    if (onEventLoop && step.mayBlock(ctx)) {
+                        handedOver = step; // the worker starts with this operation, already decoded
+                        return false;
                     }
-                    NfsErrorLog.failed(call.clientAddress(), opcode, e);
-                } catch (XdrException e) {
-                    lastStatus = NfsStatus.NFS4ERR_BADXDR;
-                    out.reset(mark);
-                    out.writeInt(resultOpcode).writeInt(lastStatus);
-                    log.warn("{} {}: undecodable arguments: {}", call.clientAddress(), OpCode.name(opcode), e.getMessage());
-                } catch (RuntimeException e) {
-                    lastStatus = NfsStatus.NFS4ERR_SERVERFAULT;
-                    out.reset(mark);
-                    out.writeInt(resultOpcode).writeInt(lastStatus);
-                    log.error("{} {}: internal error", call.clientAddress(), OpCode.name(opcode), e);
                 }
-                observer.operation(opcode, lastStatus, System.nanoTime() - began);
+                if (execute(step)) {
+                    return true; // answered from the replay cache
+                }
                 results++;
             }
             status.set(lastStatus);
@@ -164,19 +148,131 @@ public final class CompoundProcessor {
             return true;
         }
 
-        /**
-         * Asks the operation, leaving its arguments unread. When it cannot tell (malformed
-         * arguments, no current file), the worker finds out: better a hand-off than a blocked loop.
-         */
-        private boolean mayBlock(Operation op) {
-            int at = in.buffer().readerIndex();
+        /** Reads the operation's arguments; an operation that may not run here fails with its error. */
+        private Step decode(int opcode) {
+            Operation<?> op = operations.lookup(opcode, ctx.minorVersion());
+            if (op == null) {
+                return Step.failed(opcode, OpCode.ILLEGAL,
+                        new NfsException(NfsStatus.NFS4ERR_OP_ILLEGAL, "operation " + opcode));
+            }
             try {
-                return op.mayBlock(ctx, in);
+                checkSequencing(ctx, opcode, next, ctx.operationCount());
+                return new Step(opcode, opcode, Decoded.of(op, in), null);
+            } catch (NfsException e) {
+                return Step.failed(opcode, opcode, e);
+            } catch (XdrException e) {
+                log.warn("{} {}: undecodable arguments: {}", call.clientAddress(), OpCode.name(opcode), e.getMessage());
+                return Step.failed(opcode, opcode, new NfsException(NfsStatus.NFS4ERR_BADXDR, e.getMessage()));
+            }
+        }
+
+        /** Runs one operation and writes its result; true if the whole reply came from the replay cache. */
+        private boolean execute(Step step) {
+            long mark = out.mark();
+            out.writeInt(step.resultOpcode()).writeInt(NfsStatus.NFS4_OK);
+            long began = System.nanoTime();
+            try {
+                if (step.error() != null) {
+                    throw step.error();
+                }
+                step.decoded().execute(ctx, out);
+                checkReplySize();
+            } catch (SequenceReplay replay) {
+                out.reset(start);
+                out.writeFixedOpaque(replay.cachedReply());
+                observer.replayed(call);
+                return true;
+            } catch (NfsException e) {
+                fail(mark, step, e.status());
+                if (e instanceof DetailedError d) {
+                    d.writeDetails(out);
+                }
+                logError(step.opcode(), e);
+            } catch (XdrException e) {
+                fail(mark, step, NfsStatus.NFS4ERR_BADXDR);
+                log.warn("{} {}: undecodable arguments: {}", call.clientAddress(), OpCode.name(step.opcode()),
+                        e.getMessage());
+            } catch (RuntimeException e) {
+                fail(mark, step, NfsStatus.NFS4ERR_SERVERFAULT);
+                log.error("{} {}: internal error", call.clientAddress(), OpCode.name(step.opcode()), e);
+            }
+            observer.operation(step.opcode(), lastStatus, System.nanoTime() - began);
+            return false;
+        }
+
+        /**
+         * In a session, a reply may not outgrow what the client said it takes, nor, when it is to be
+         * cached, what it said the server may cache (RFC 8881 sections 2.10.6.4 and 18.46.3): the
+         * operation that overflows it fails instead, and the COMPOUND ends there.
+         */
+        private void checkReplySize() throws NfsException {
+            Session s = ctx.session();
+            if (s == null) {
+                return;
+            }
+            long size = out.length();
+            if (size > Integer.toUnsignedLong(s.fore().maxResponseSize())) {
+                throw new NfsException(NfsStatus.NFS4ERR_REP_TOO_BIG, "a reply of " + size + " bytes");
+            }
+            if (ctx.cacheThis() && size > Integer.toUnsignedLong(s.fore().maxResponseSizeCached())) {
+                throw new NfsException(NfsStatus.NFS4ERR_REP_TOO_BIG_TO_CACHE, "a reply of " + size + " bytes");
+            }
+        }
+
+        private void fail(long mark, Step step, int status) {
+            lastStatus = status;
+            out.reset(mark);
+            out.writeInt(step.resultOpcode()).writeInt(status);
+        }
+
+        private void logError(int opcode, NfsException e) {
+            NfsErrorLog.failed(call.clientAddress(), opcode, e);
+        }
+    }
+
+    /** One operation of the COMPOUND, read from the request: its decoded arguments, or why it cannot run. */
+    private record Step(int opcode, int resultOpcode, Decoded<?> decoded, NfsException error) {
+        static Step failed(int opcode, int resultOpcode, NfsException error) {
+            return new Step(opcode, resultOpcode, null, error);
+        }
+
+        /**
+         * When the operation cannot tell (no current file), the worker finds out: better a
+         * hand-off than a blocked event loop. An operation that fails at once never blocks.
+         */
+        boolean mayBlock(CompoundContext ctx) {
+            if (error != null) {
+                return false;
+            }
+            try {
+                return decoded.mayBlock(ctx);
             } catch (NfsException | RuntimeException e) {
                 return true;
-            } finally {
-                in.buffer().readerIndex(at);
             }
+        }
+    }
+
+    /** An operation with the arguments it decoded (the pair keeps their type together). */
+    private record Decoded<A>(Operation<A> op, A args) {
+        static <A> Decoded<A> of(Operation<A> op, XdrDecoder in) throws NfsException {
+            return new Decoded<>(op, op.decode(in));
+        }
+
+        boolean mayBlock(CompoundContext ctx) throws NfsException {
+            return op.mayBlock(args, ctx);
+        }
+
+        void execute(CompoundContext ctx, XdrEncoder out) throws NfsException {
+            op.execute(args, ctx, out);
+        }
+    }
+
+    private static boolean isUtf8(byte[] bytes) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
         }
     }
 

@@ -7,6 +7,7 @@ import org.nixnfs.server.nfs4.op.BackchannelCtl;
 import org.nixnfs.server.nfs4.op.BindConnToSession;
 import org.nixnfs.server.nfs4.op.Close;
 import org.nixnfs.server.nfs4.op.CreateSession;
+import org.nixnfs.server.nfs4.op.DelegReturn;
 import org.nixnfs.server.nfs4.op.DestroyClientId;
 import org.nixnfs.server.nfs4.op.DestroySession;
 import org.nixnfs.server.nfs4.op.ExchangeId;
@@ -46,7 +47,7 @@ import org.nixnfs.server.nfs4.op.Verify;
  * range are OP_ILLEGAL; 4.0-only operations are NOTSUPP in 4.1 and later (RFC 8881 section 18).
  */
 public final class Operations {
-    private final Operation[] ops = new Operation[REMOVEXATTR + 1];
+    private final Operation<?>[] ops = new Operation<?>[REMOVEXATTR + 1];
 
     public Operations() {
         // Reading the export.
@@ -76,7 +77,6 @@ public final class Operations {
         ops[SETCLIENTID_CONFIRM] = new SetClientIdConfirm();
         ops[RENEW] = new Renew();
         ops[OPEN_CONFIRM] = new OpenConfirm();
-        ops[RELEASE_LOCKOWNER] = new ReleaseLockOwner();
         // NFSv4.1 sessions.
         ops[EXCHANGE_ID] = new ExchangeId();
         ops[CREATE_SESSION] = new CreateSession();
@@ -89,27 +89,29 @@ public final class Operations {
         ops[TEST_STATEID] = new TestStateId();
         ops[FREE_STATEID] = new FreeStateId();
         // Anything that would write: read-only file system.
-        Operation rofs = new ReadOnly();
+        Operation<?> rofs = new ReadOnly();
         for (int op : new int[] {COMMIT, CREATE, LINK, REMOVE, RENAME, SETATTR, WRITE, ALLOCATE, COPY, DEALLOCATE,
             WRITE_SAME, CLONE, SETXATTR, REMOVEXATTR}) {
             ops[op] = rofs;
         }
-        // Optional features we do not offer.
-        Operation notSupported = new Unsupported(NfsStatus.NFS4ERR_NOTSUPP);
+        // Byte-range locks (read locks only: nothing can be written).
         ops[LOCK] = new Lock();
         ops[LOCKT] = new LockT();
         ops[LOCKU] = new LockU();
+        ops[RELEASE_LOCKOWNER] = new ReleaseLockOwner();
+        // No delegation is ever granted, so none can be returned.
+        ops[DELEGRETURN] = new DelegReturn();
+        // Optional features we do not offer.
+        Operation<?> notSupported = new Unsupported();
         for (int op : new int[] {DELEGPURGE, OPENATTR, GET_DIR_DELEGATION, WANT_DELEGATION,
             GETDEVICEINFO, GETDEVICELIST, LAYOUTCOMMIT, LAYOUTGET, LAYOUTRETURN, LAYOUTERROR, LAYOUTSTATS, SET_SSV,
             COPY_NOTIFY, OFFLOAD_CANCEL, OFFLOAD_STATUS, IO_ADVISE, READ_PLUS, GETXATTR, LISTXATTRS}) {
             ops[op] = notSupported;
         }
-        // No delegation is ever granted, so none can be returned.
-        ops[DELEGRETURN] = new Unsupported(NfsStatus.NFS4ERR_BAD_STATEID);
     }
 
     /** The operation for {@code opcode} in {@code minorVersion}, or null if it is OP_ILLEGAL there. */
-    public Operation lookup(int opcode, int minorVersion) {
+    public Operation<?> lookup(int opcode, int minorVersion) {
         if (opcode < ACCESS || opcode > highestFor(minorVersion)) {
             return null;
         }
@@ -119,7 +121,7 @@ public final class Operations {
         return ops[opcode];
     }
 
-    private static final Operation REMOVED = new Unsupported(NfsStatus.NFS4ERR_NOTSUPP);
+    private static final Operation<?> REMOVED = new Unsupported();
 
     private static boolean isRemovedIn41(int opcode) {
         return opcode == SETCLIENTID || opcode == SETCLIENTID_CONFIRM || opcode == RENEW || opcode == OPEN_CONFIRM

@@ -1,5 +1,8 @@
 package org.nixnfs.server.nfs4;
 
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
+
 /** Thrown by SEQUENCE when a request is a retransmission: the cached COMPOUND reply is sent again. */
 public final class SequenceReplay extends NfsException {
     private final byte[] cachedReply;

@@ -7,8 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.store.StoreIndexHolder;
 import org.nixnfs.store.ValidPath;
 

@@ -1,8 +1,8 @@
 package org.nixnfs.server.vfs;
 
 import java.nio.charset.StandardCharsets;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 
 /**
  * Checks a component name a client sent before it gets near the disk: a name is one path

@@ -58,8 +58,8 @@ class GcWatermarkIntegrationTest {
             long needed = fs.getTotalSpace() / 5 - fs.getUsableSpace();
 
             GcPolicy policy = GcPolicy.defaults().withGrace(Duration.ZERO).withWatermarks(10, 20);
-            NixnfsServer.Config config = NixnfsServer.Config.defaults(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0),
-                    Files.createDirectories(dir.resolve("state"))).withGc(policy, Duration.ofSeconds(2));
+            NixnfsServer.Config config = NixnfsServer.Config.builder(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0),
+                    Files.createDirectories(dir.resolve("state"))).gc(policy, Duration.ofSeconds(2)).build();
             try (NixnfsServer server = NixnfsServer.start(config)) {
                 GcRunResult r = awaitRun(server);
                 System.out.printf("the server's run deleted %d paths (%s); %.1f%% free now%n", r.deleted().size(),

@@ -42,8 +42,8 @@ import org.nixnfs.server.it.guest.HostProcess;
 import org.nixnfs.server.it.guest.HostTools;
 import org.nixnfs.server.nfs4.AccessRecorder;
 import org.nixnfs.server.nfs4.CompoundObserver;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.OpCode;
+import org.nixnfs.server.status.NfsStatus;
 
 /**
  * Linux's own NFS client against the server: a qemu guest (vm/run-guest, software emulation)

@@ -11,7 +11,7 @@ public final class Compound {
     private final ByteBuf ops = Unpooled.buffer();
     private final List<Integer> opcodes = new ArrayList<>();
     private final int minorVersion;
-    private String tag = "test";
+    private byte[] tag = "test".getBytes(StandardCharsets.UTF_8);
 
     public Compound(int minorVersion) {
         this.minorVersion = minorVersion;
@@ -26,7 +26,12 @@ public final class Compound {
     }
 
     public Compound tag(String t) {
-        this.tag = t;
+        return tag(t.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A tag as raw bytes, which need not be UTF-8. */
+    public Compound tag(byte[] t) {
+        this.tag = t.clone();
         return this;
     }
 
@@ -146,7 +151,7 @@ public final class Compound {
     /** The COMPOUND4args: tag, minor version, operations. */
     public ByteBuf encode() {
         ByteBuf b = Unpooled.buffer();
-        byte[] t = tag.getBytes(StandardCharsets.UTF_8);
+        byte[] t = tag;
         b.writeInt(t.length).writeBytes(t).writeZero(RpcTestClient.pad(t.length));
         b.writeInt(minorVersion).writeInt(opcodes.size());
         b.writeBytes(ops, ops.readerIndex(), ops.readableBytes());

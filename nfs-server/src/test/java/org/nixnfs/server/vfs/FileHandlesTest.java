@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.nixnfs.server.nfs4.NfsException;
+import org.nixnfs.server.status.NfsException;
 
 class FileHandlesTest {
     private static final String HASH = "s515py2mag63jj01zcjbda233wyvx3r8";

@@ -1,9 +1,9 @@
 package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.rpc.Credential;
+import org.nixnfs.server.status.NfsException;
 import org.nixnfs.server.vfs.Attributes;
 import org.nixnfs.server.vfs.FileType;
 import org.nixnfs.server.xdr.XdrDecoder;
@@ -13,7 +13,7 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * ACCESS: which of the asked-for rights the caller has, from the mode bits and its AUTH_SYS
  * identity. Modify, extend and delete are never granted: the export is read-only.
  */
-public final class Access implements Operation {
+public final class Access implements Operation<Integer> {
     static final int READ = 0x01;
     static final int LOOKUP = 0x02;
     static final int MODIFY = 0x04;
@@ -22,9 +22,14 @@ public final class Access implements Operation {
     static final int EXECUTE = 0x20;
     private static final int KNOWN = READ | LOOKUP | MODIFY | EXTEND | DELETE | EXECUTE;
 
+    /** The access bits asked for. */
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        int requested = args.readInt();
+    public Integer decode(XdrDecoder in) {
+        return in.readInt();
+    }
+
+    @Override
+    public void execute(Integer requested, CompoundContext ctx, XdrEncoder result) throws NfsException {
         Attributes a = ctx.services().fs().attributes(ctx.current());
         int supported = requested & KNOWN;
         result.writeInt(supported).writeInt(supported & granted(a, ctx.call().credential()));

@@ -1,7 +1,8 @@
 package org.nixnfs.server.nfs4.op;
 
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
+import org.nixnfs.server.rpc.Credential;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.vfs.FileHandle;
 import org.nixnfs.server.xdr.XdrDecoder;
 
@@ -11,6 +12,11 @@ final class Args {
     private static final int MAX_COMPONENT = 4096;
     /** Owner ids, client ids: opaque&lt;NFS4_OPAQUE_LIMIT&gt;. */
     static final int OPAQUE_LIMIT = 1024;
+    static final int SESSION_ID_SIZE = 16;
+    private static final int RPCSEC_GSS = 6;
+    private static final int MAX_SEC_PARMS = 16;
+    private static final int MAX_MACHINE_NAME = 255;
+    private static final int MAX_GROUPS = 16;
 
     private Args() {
     }
@@ -30,5 +36,33 @@ final class Args {
 
     static byte[] verifier(XdrDecoder in) {
         return in.readFixedOpaque(8);
+    }
+
+    static byte[] sessionId(XdrDecoder in) {
+        return in.readFixedOpaque(SESSION_ID_SIZE);
+    }
+
+    /** callback_sec_parms4&lt;&gt;, read past: we never call back. An unknown flavor is INVAL. */
+    static void callbackSecurity(XdrDecoder in) throws NfsException {
+        int n = in.readArrayLength(MAX_SEC_PARMS, 4);
+        for (int i = 0; i < n; i++) {
+            int flavor = in.readInt();
+            if (flavor == Credential.AUTH_SYS) {
+                in.readInt(); // stamp
+                in.readString(MAX_MACHINE_NAME);
+                in.readInt(); // uid
+                in.readInt(); // gid
+                int groups = in.readArrayLength(MAX_GROUPS, 4);
+                for (int g = 0; g < groups; g++) {
+                    in.readInt();
+                }
+            } else if (flavor == RPCSEC_GSS) {
+                in.readInt(); // service
+                in.readOpaque(OPAQUE_LIMIT); // handle from server
+                in.readOpaque(OPAQUE_LIMIT); // handle from client
+            } else if (flavor != Credential.AUTH_NONE) {
+                throw new NfsException(NfsStatus.NFS4ERR_INVAL, "callback security flavor " + flavor);
+            }
+        }
     }
 }

@@ -1,11 +1,11 @@
 package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.attr.Bitmap;
 import org.nixnfs.server.nfs4.state.ClientRecord;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
@@ -13,33 +13,44 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * EXCHANGE_ID (4.1): the client introduces itself and gets a client id. We offer no state
  * protection (SP4_NONE; SSV is refused) and no pNFS.
  */
-public final class ExchangeId implements Operation {
+public final class ExchangeId implements Operation<ExchangeId.Arguments> {
     private static final int SP4_NONE = 0;
     private static final int SP4_MACH_CRED = 1;
     private static final int EXCHGID4_FLAG_USE_NON_PNFS = 0x00010000;
     private static final int EXCHGID4_FLAG_CONFIRMED_R = 0x80000000;
     private static final int MAX_IMPL_STRING = 1024;
+    private static final int MAX_IMPL_IDS = 1;
+
+    /** EXCHANGE_ID4args; the client's implementation id is read past. */
+    record Arguments(byte[] verifier, byte[] ownerId, int flags) {
+    }
 
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        byte[] verifier = Args.verifier(args);
-        byte[] ownerId = args.readOpaque(Args.OPAQUE_LIMIT);
-        args.readInt(); // flags: nothing in them changes what we do
-        int protect = args.readInt();
+    public Arguments decode(XdrDecoder in) throws NfsException {
+        byte[] verifier = Args.verifier(in);
+        byte[] ownerId = in.readOpaque(Args.OPAQUE_LIMIT);
+        int flags = in.readInt();
+        int protect = in.readInt();
         if (protect == SP4_MACH_CRED) {
-            Bitmap.read(args); // spo_must_enforce
-            Bitmap.read(args); // spo_must_allow
+            Bitmap.read(in); // spo_must_enforce
+            Bitmap.read(in); // spo_must_allow
         } else if (protect != SP4_NONE) {
             throw new NfsException(NfsStatus.NFS4ERR_ENCR_ALG_UNSUPP, "SSV state protection is not offered");
         }
-        int implIds = args.readArrayLength(1, 16);
+        int implIds = in.readArrayLength(MAX_IMPL_IDS, 16);
         for (int i = 0; i < implIds; i++) {
-            args.readString(MAX_IMPL_STRING);
-            args.readString(MAX_IMPL_STRING);
-            args.readLong();
-            args.readInt();
+            in.readString(MAX_IMPL_STRING); // nii_domain
+            in.readString(MAX_IMPL_STRING); // nii_name
+            in.readLong(); // nii_date
+            in.readInt();
         }
-        ClientRecord c = ctx.services().state().exchangeId(ownerId, verifier, ctx.minorVersion(), ctx.call().clientAddress());
+        return new Arguments(verifier, ownerId, flags);
+    }
+
+    @Override
+    public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        ClientRecord c = ctx.services().state().exchangeId(args.ownerId(), args.verifier(), args.flags(),
+                ctx.principal(), ctx.minorVersion(), ctx.call().clientAddress());
         result.writeLong(c.clientId());
         result.writeInt(ctx.services().state().createSessionSequence(c));
         result.writeInt(EXCHGID4_FLAG_USE_NON_PNFS | (c.confirmed() ? EXCHGID4_FLAG_CONFIRMED_R : 0));

@@ -1,12 +1,12 @@
 package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.state.LockState;
 import org.nixnfs.server.nfs4.state.StateEntry;
 import org.nixnfs.server.nfs4.state.StateId;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
@@ -14,13 +14,18 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * FREE_STATEID (4.1): frees a lock stateid; an open stateid is freed by CLOSE, so freeing one
  * is LOCKS_HELD (RFC 8881 section 18.38.3); an unknown one is BAD_STATEID.
  */
-public final class FreeStateId implements Operation {
+public final class FreeStateId implements Operation<StateId> {
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        StateId id = ctx.resolveStateId(StateId.read(args));
+    public StateId decode(XdrDecoder in) {
+        return StateId.read(in);
+    }
+
+    @Override
+    public void execute(StateId args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        StateId id = ctx.resolveStateId(args);
         StateEntry s = ctx.services().state().anyState(id.withSeqid(0), ctx.minorVersion());
         if (s instanceof LockState lock) {
-            ctx.services().state().freeLock(lock);
+            ctx.services().state().opens().freeLock(lock);
             return;
         }
         throw new NfsException(NfsStatus.NFS4ERR_LOCKS_HELD, "the open is still in use: CLOSE it");

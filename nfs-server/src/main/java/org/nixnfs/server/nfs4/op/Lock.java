@@ -1,12 +1,12 @@
 package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.state.LockState;
 import org.nixnfs.server.nfs4.state.OpenState;
 import org.nixnfs.server.nfs4.state.StateId;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
@@ -14,49 +14,65 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * LOCK: read locks are always granted (nobody can write, so nothing conflicts); a write lock
  * is NFS4ERR_OPENMODE, since every open on a read-only export is for reading.
  */
-public final class Lock implements Operation {
+public final class Lock implements Operation<Lock.Arguments> {
+    /**
+     * LOCK4args. A new lock-owner names the open it locks under ({@code stateId} is the open's)
+     * and itself ({@code clientId}, {@code owner}); an existing one gives its lock stateid. The
+     * 4.0 seqids are not checked.
+     */
+    record Arguments(int type, boolean reclaim, long offset, long length, boolean newLockOwner, StateId stateId,
+                     long clientId, byte[] owner) {
+    }
+
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        int type = Locks.lockType(args);
-        boolean reclaim = args.readBoolean();
-        long offset = args.readLong();
-        long length = args.readLong();
-        boolean newLockOwner = args.readBoolean();
-        StateId stateId;
+    public Arguments decode(XdrDecoder in) throws NfsException {
+        int type = Locks.lockType(in);
+        boolean reclaim = in.readBoolean();
+        long offset = in.readLong();
+        long length = in.readLong();
+        boolean newLockOwner = in.readBoolean();
         if (newLockOwner) {
-            args.readInt(); // open seqid (4.0)
-            StateId openId = ctx.resolveStateId(StateId.read(args));
-            args.readInt(); // lock seqid (4.0)
-            long clientId = args.readLong();
-            byte[] owner = args.readOpaque(Args.OPAQUE_LIMIT);
-            checkRequest(ctx, type, reclaim, offset, length);
-            OpenState open = OpenStates.forCurrentFile(ctx, openId);
-            if (ctx.minorVersion() == 0 && open.client().clientId() != clientId) {
+            in.readInt(); // open seqid
+            StateId openId = StateId.read(in);
+            in.readInt(); // lock seqid
+            long clientId = in.readLong();
+            byte[] owner = in.readOpaque(Args.OPAQUE_LIMIT);
+            return new Arguments(type, reclaim, offset, length, true, openId, clientId, owner);
+        }
+        StateId lockId = StateId.read(in);
+        in.readInt(); // lock seqid
+        return new Arguments(type, reclaim, offset, length, false, lockId, 0, null);
+    }
+
+    @Override
+    public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        StateId id = ctx.resolveStateId(args.stateId());
+        checkRequest(ctx, args);
+        StateId stateId;
+        if (args.newLockOwner()) {
+            OpenState open = OpenStates.forCurrentFile(ctx, id);
+            if (ctx.minorVersion() == 0 && open.client().clientId() != args.clientId()) {
                 throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "lock owner of another client");
             }
-            stateId = ctx.services().state().lock(open, owner);
+            stateId = ctx.services().state().opens().lock(open, args.owner());
         } else {
-            StateId lockId = ctx.resolveStateId(StateId.read(args));
-            args.readInt(); // lock seqid (4.0)
-            checkRequest(ctx, type, reclaim, offset, length);
-            LockState lock = ctx.services().state().lockState(lockId, ctx.minorVersion());
+            LockState lock = ctx.services().state().lockState(id, ctx.minorVersion());
             if (!lock.file().equals(ctx.current().handle())) {
                 throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "lock stateid is for another file");
             }
-            stateId = ctx.services().state().relock(lock);
+            stateId = ctx.services().state().opens().relock(lock);
         }
         stateId.write(result);
         ctx.setCurrentStateId(stateId);
     }
 
-    private static void checkRequest(CompoundContext ctx, int type, boolean reclaim, long offset, long length)
-            throws NfsException {
+    private static void checkRequest(CompoundContext ctx, Arguments args) throws NfsException {
         ctx.current();
-        Locks.checkRange(offset, length);
-        if (reclaim && !ctx.services().state().inGrace()) {
+        Locks.checkRange(args.offset(), args.length());
+        if (args.reclaim() && !ctx.services().state().inGrace()) {
             throw new NfsException(NfsStatus.NFS4ERR_NO_GRACE);
         }
-        if (Locks.isWrite(type)) {
+        if (Locks.isWrite(args.type())) {
             throw new NfsException(NfsStatus.NFS4ERR_OPENMODE, "write lock on a file open for reading");
         }
     }

@@ -1,12 +1,13 @@
 package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
 import org.nixnfs.server.nfs4.DetailedError;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.state.LockState;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.vfs.FileType;
+import org.nixnfs.server.vfs.Node;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
@@ -15,16 +16,21 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * owner's read locks on the file; ranges are not tracked, so the conflict is reported as the
  * whole file, which is conservative.
  */
-public final class LockT implements Operation {
+public final class LockT implements Operation<LockT.Arguments> {
+    /** LOCKT4args: the lock type, range and lock-owner to test for. */
+    record Arguments(int type, long offset, long length, long clientId, byte[] owner) {
+    }
+
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        int type = Locks.lockType(args);
-        long offset = args.readLong();
-        long length = args.readLong();
-        long clientId = args.readLong();
-        byte[] owner = args.readOpaque(Args.OPAQUE_LIMIT);
-        Locks.checkRange(offset, length);
-        var file = ctx.current();
+    public Arguments decode(XdrDecoder in) throws NfsException {
+        return new Arguments(Locks.lockType(in), in.readLong(), in.readLong(), in.readLong(),
+                in.readOpaque(Args.OPAQUE_LIMIT));
+    }
+
+    @Override
+    public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        Locks.checkRange(args.offset(), args.length());
+        Node file = ctx.current();
         FileType t = ctx.services().fs().attributes(file).type();
         if (t == FileType.DIRECTORY) {
             throw new NfsException(NfsStatus.NFS4ERR_ISDIR);
@@ -32,13 +38,11 @@ public final class LockT implements Operation {
         if (t != FileType.REGULAR) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL);
         }
-        if (ctx.minorVersion() > 0) {
-            clientId = ctx.sessionClient().clientId();
-        }
-        if (!Locks.isWrite(type)) {
+        long clientId = ctx.minorVersion() > 0 ? ctx.sessionClient().clientId() : args.clientId();
+        if (!Locks.isWrite(args.type())) {
             return;
         }
-        LockState holder = ctx.services().state().otherLockHolder(file.handle(), clientId, owner);
+        LockState holder = ctx.services().state().opens().otherLockHolder(file.handle(), clientId, args.owner());
         if (holder == null) {
             return;
         }

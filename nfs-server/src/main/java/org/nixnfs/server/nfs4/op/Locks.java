@@ -1,7 +1,7 @@
 package org.nixnfs.server.nfs4.op;
 
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.xdr.XdrDecoder;
 
 /** What LOCK, LOCKT and LOCKU share: lock types and range checks (RFC 8881 section 18.10). */

@@ -1,18 +1,17 @@
 package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.Operation;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.vfs.FileType;
 import org.nixnfs.server.vfs.Node;
-import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
 /** LOOKUPP: the parent directory; at "/" there is none (NOENT), so ".." never leaves the export. */
-public final class Lookupp implements Operation {
+public final class Lookupp implements Operation.WithoutArguments {
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
+    public void execute(Void args, CompoundContext ctx, XdrEncoder result) throws NfsException {
         Node n = ctx.current();
         FileType t = ctx.services().fs().attributes(n).type();
         if (t == FileType.SYMLINK) {
@@ -26,7 +25,7 @@ public final class Lookupp implements Operation {
 
     /** The parent of a store object may have to be found on disk. */
     @Override
-    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) throws NfsException {
+    public boolean mayBlock(Void args, CompoundContext ctx) throws NfsException {
         return ctx.current().kind() == Node.Kind.STORE_OBJECT;
     }
 }

@@ -1,12 +1,12 @@
 package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.attr.Bitmap;
 import org.nixnfs.server.nfs4.state.ClientRecord;
 import org.nixnfs.server.nfs4.state.StateId;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.vfs.ExportFileSystem;
 import org.nixnfs.server.vfs.FileType;
 import org.nixnfs.server.vfs.Node;
@@ -18,7 +18,7 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * reclaim after a server restart (CLAIM_PREVIOUS). Creating, or asking for write access, is
  * NFS4ERR_ROFS. We never hand out delegations, so the delegation claims name nothing.
  */
-public final class Open implements Operation {
+public final class Open implements Operation<Open.Arguments> {
     static final int SHARE_ACCESS_READ = 1;
     static final int SHARE_ACCESS_WRITE = 2;
     private static final int SHARE_ACCESS_MASK = 0xff;
@@ -33,14 +33,22 @@ public final class Open implements Operation {
     private static final int OPEN4_RESULT_LOCKTYPE_POSIX = 4;
     private static final int OPEN_DELEGATE_NONE = 0;
 
+    /**
+     * OPEN4args for reading: the share bits, the open-owner and the claim, with the name for the
+     * claims by name. The 4.0 seqid is not checked: replays are harmless on a read-only export.
+     * Creating, or asking for write access, is ROFS before anything else.
+     */
+    record Arguments(int access, int deny, long clientId, byte[] owner, int claim, String name) {
+    }
+
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        args.readInt(); // open-owner seqid (4.0): replays are harmless on a read-only export
-        int shareAccess = args.readInt();
-        int shareDeny = args.readInt();
-        long clientId = args.readLong();
-        byte[] owner = args.readOpaque(Args.OPAQUE_LIMIT);
-        if (args.readInt() == OPEN4_CREATE) {
+    public Arguments decode(XdrDecoder in) throws NfsException {
+        in.readInt(); // seqid
+        int shareAccess = in.readInt();
+        int shareDeny = in.readInt();
+        long clientId = in.readLong();
+        byte[] owner = in.readOpaque(Args.OPAQUE_LIMIT);
+        if (in.readInt() == OPEN4_CREATE) {
             throw new NfsException(NfsStatus.NFS4ERR_ROFS, "OPEN with create");
         }
         int access = shareAccess & SHARE_ACCESS_MASK;
@@ -50,23 +58,50 @@ public final class Open implements Operation {
         if ((access & SHARE_ACCESS_WRITE) != 0) {
             throw new NfsException(NfsStatus.NFS4ERR_ROFS, "OPEN for writing");
         }
-        ClientRecord client = ctx.minorVersion() == 0 ? ctx.services().state().client(clientId) : ctx.sessionClient();
+        int claim = in.readInt();
+        String name = switch (claim) {
+            case CLAIM_NULL, CLAIM_DELEGATE_PREV -> Args.component(in);
+            case CLAIM_PREVIOUS -> {
+                in.readInt(); // the delegation type being reclaimed: we never granted one
+                yield null;
+            }
+            case CLAIM_DELEGATE_CUR -> {
+                StateId.read(in);
+                yield Args.component(in);
+            }
+            case CLAIM_DELEG_CUR_FH -> {
+                StateId.read(in);
+                yield null;
+            }
+            case CLAIM_FH, CLAIM_DELEG_PREV_FH -> null;
+            default -> throw new NfsException(NfsStatus.NFS4ERR_INVAL, "open claim " + claim);
+        };
+        return new Arguments(access, shareDeny, clientId, owner, claim, name);
+    }
 
+    /** OPEN by name looks the name up; the file itself is only opened by READ. */
+    @Override
+    public boolean mayBlock(Arguments args, CompoundContext ctx) throws NfsException {
+        return args.claim() == CLAIM_NULL && !ctx.services().fs().isLookupCached(ctx.current(), args.name());
+    }
+
+    @Override
+    public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        ClientRecord client = ctx.minorVersion() == 0 ? ctx.services().state().client(args.clientId())
+                : ctx.sessionClient();
+        int claim = args.claim();
         ExportFileSystem fs = ctx.services().fs();
         Node dir = null;
         Node file;
-        int claim = args.readInt();
         switch (claim) {
             case CLAIM_NULL -> {
                 dir = ctx.current();
-                String name = Args.component(args);
                 if (fs.attributes(dir).type() != FileType.DIRECTORY) {
                     throw new NfsException(NfsStatus.NFS4ERR_NOTDIR);
                 }
-                file = fs.lookup(dir, name);
+                file = fs.lookup(dir, args.name());
             }
             case CLAIM_PREVIOUS -> {
-                args.readInt(); // delegation type being reclaimed: we never granted one
                 file = ctx.current();
                 if (!ctx.services().state().inGrace() || client.reclaimComplete()) {
                     throw new NfsException(NfsStatus.NFS4ERR_NO_GRACE);
@@ -96,8 +131,8 @@ public final class Open implements Operation {
         if (type != FileType.REGULAR) {
             throw new NfsException(ctx.minorVersion() == 0 ? NfsStatus.NFS4ERR_INVAL : NfsStatus.NFS4ERR_WRONG_TYPE);
         }
-        StateId stateId = ctx.services().state().open(client, owner, file.handle(), file.storePathHash(),
-                access, shareDeny);
+        StateId stateId = ctx.services().state().opens().open(client, args.owner(), file.handle(),
+                file.storePathHash(), args.access(), args.deny());
         long dirChange = dir == null ? 0 : fs.attributes(dir).change();
         stateId.write(result);
         result.writeBoolean(true).writeLong(dirChange).writeLong(dirChange); // change_info4: nothing changed
@@ -112,19 +147,5 @@ public final class Open implements Operation {
         if (ctx.minorVersion() == 0) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "open claim " + claim + " needs NFSv4.1");
         }
-    }
-
-    /** OPEN by name looks the name up; the file itself is only opened by READ. */
-    @Override
-    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) throws NfsException {
-        args.readInt(); // seqid
-        args.readInt(); // share access
-        args.readInt(); // share deny
-        args.readLong(); // client id
-        args.readOpaque(Args.OPAQUE_LIMIT); // owner
-        if (args.readInt() == OPEN4_CREATE) {
-            return false; // ROFS at once
-        }
-        return args.readInt() == CLAIM_NULL && !ctx.services().fs().isLookupCached(ctx.current(), Args.component(args));
     }
 }

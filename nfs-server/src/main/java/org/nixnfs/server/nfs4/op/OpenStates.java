@@ -1,10 +1,10 @@
 package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.state.OpenState;
 import org.nixnfs.server.nfs4.state.StateId;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 
 /** Looks up the open a stateid names and checks that it is an open of the current file. */
 final class OpenStates {

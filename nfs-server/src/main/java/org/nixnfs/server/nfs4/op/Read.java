@@ -3,11 +3,11 @@ package org.nixnfs.server.nfs4.op;
 import io.netty.channel.FileRegion;
 import java.io.IOException;
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.state.StateEntry;
 import org.nixnfs.server.nfs4.state.StateId;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.vfs.Node;
 import org.nixnfs.server.vfs.OpenFile;
 import org.nixnfs.server.xdr.XdrDecoder;
@@ -18,15 +18,32 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * {@link FileRegion} (sendfile); small ones are read into the reply's off-heap buffer, which is
  * cheaper than a sendfile per 4 KiB. Either way the data never passes through the Java heap.
  */
-public final class Read implements Operation {
+public final class Read implements Operation<Read.Arguments> {
     /** Below this, one read(2) into the reply buffer beats an extra sendfile(2). */
     static final int SPLICE_THRESHOLD = 64 * 1024;
+    /** READ4resok around the data: eof, the data's length, up to 3 bytes of padding. */
+    private static final int RESULT_OVERHEAD = 4 + 4 + 3;
+
+    record Arguments(StateId stateId, long offset, long count) {
+    }
 
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        StateId stateId = ctx.resolveStateId(StateId.read(args));
-        long offset = args.readLong();
-        int count = (int) Math.min(args.readUnsignedInt(), ctx.services().limits().maxRead());
+    public Arguments decode(XdrDecoder in) {
+        return new Arguments(StateId.read(in), in.readLong(), in.readUnsignedInt());
+    }
+
+    /** Data comes from the page cache (or sendfile); opening the file may touch the disk. */
+    @Override
+    public boolean mayBlock(Arguments args, CompoundContext ctx) throws NfsException {
+        return !ctx.services().fs().isOpenCached(ctx.current());
+    }
+
+    @Override
+    public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        StateId stateId = ctx.resolveStateId(args.stateId());
+        long offset = args.offset();
+        long room = ctx.replyRoom(result) - RESULT_OVERHEAD;
+        int count = (int) Math.max(0, Math.min(Math.min(args.count(), ctx.services().limits().maxRead()), room));
         Node file = ctx.current();
         checkStateId(ctx, stateId, file);
         if (offset < 0) {
@@ -45,7 +62,7 @@ public final class Read implements Operation {
             }
             ctx.addBytesRead(n);
         } catch (IOException e) {
-            throw new NfsException(NfsStatus.NFS4ERR_IO, e.toString());
+            throw new NfsException(NfsStatus.NFS4ERR_IO, "reading " + file.handle(), e);
         } finally {
             open.release();
         }
@@ -60,11 +77,5 @@ public final class Read implements Operation {
         if (!s.file().equals(file.handle())) {
             throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "stateid is for another file");
         }
-    }
-
-    /** Data comes from the page cache (or sendfile); opening the file may touch the disk. */
-    @Override
-    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) throws NfsException {
-        return !ctx.services().fs().isOpenCached(ctx.current());
     }
 }

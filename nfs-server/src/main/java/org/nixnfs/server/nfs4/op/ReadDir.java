@@ -3,11 +3,10 @@ package org.nixnfs.server.nfs4.op;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.attr.Bitmap;
-import org.nixnfs.server.nfs4.attr.Fattr;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.vfs.DirectoryListing;
 import org.nixnfs.server.vfs.ExportFileSystem;
 import org.nixnfs.server.vfs.FileType;
@@ -24,7 +23,7 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * asked for: directory entries of a store never change while their listing lives, so a listing
  * served once is served again by copying bytes, without the disk, on the event loop.
  */
-public final class ReadDir implements Operation {
+public final class ReadDir implements Operation<ReadDir.Arguments> {
     private static final byte[] VERIFIER = new byte[8];
     /** verifier + "no more entries" + eof. */
     private static final int FIXED_OVERHEAD = 8 + 4 + 4;
@@ -33,26 +32,37 @@ public final class ReadDir implements Operation {
     private record EncodingKey(int minorVersion, Bitmap attributes) {
     }
 
-    private record Request(long cookie, long dirCount, long maxCount, Bitmap attributes) {
-        static Request read(CompoundContext ctx, XdrDecoder args) throws NfsException {
-            long cookie = args.readLong();
-            args.readFixedOpaque(8); // cookie verifier: our cookies stay valid, so any verifier is accepted
-            long dirCount = args.readUnsignedInt();
-            long maxCount = Math.min(args.readUnsignedInt(), ctx.services().limits().maxResponseSize());
-            Bitmap requested = Bitmap.read(args);
-            if (requested.isSet(Fattr.TIME_ACCESS_SET) || requested.isSet(Fattr.TIME_MODIFY_SET)) {
-                throw new NfsException(NfsStatus.NFS4ERR_INVAL, "write-only attribute requested");
-            }
-            if (cookie == 1 || cookie == 2) {
-                throw new NfsException(NfsStatus.NFS4ERR_BAD_COOKIE, "reserved cookie " + cookie);
-            }
-            return new Request(cookie, dirCount, maxCount, requested);
-        }
+    /**
+     * READDIR4args. The cookie verifier is read past: our cookies stay valid, so any verifier is
+     * accepted. Cookies 1 and 2 are reserved (BAD_COOKIE).
+     */
+    record Arguments(long cookie, long dirCount, long maxCount, Bitmap attributes) {
     }
 
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        Request req = Request.read(ctx, args);
+    public Arguments decode(XdrDecoder in) throws NfsException {
+        long cookie = in.readLong();
+        in.readFixedOpaque(8);
+        long dirCount = in.readUnsignedInt();
+        long maxCount = in.readUnsignedInt();
+        Bitmap requested = GetAttr.readable(Bitmap.read(in));
+        if (cookie == 1 || cookie == 2) {
+            throw new NfsException(NfsStatus.NFS4ERR_BAD_COOKIE, "reserved cookie " + cookie);
+        }
+        return new Arguments(cookie, dirCount, maxCount, requested);
+    }
+
+    /** A listing served before, with these attributes, is only copied: the rest goes to a worker. */
+    @Override
+    public boolean mayBlock(Arguments args, CompoundContext ctx) throws NfsException {
+        DirectoryListing listing = ctx.services().fs().cachedListing(ctx.current());
+        return listing == null || !listing.encoded(new EncodingKey(ctx.minorVersion(), args.attributes())).complete();
+    }
+
+    @Override
+    public void execute(Arguments req, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        long maxCount = Math.min(Math.min(req.maxCount(), ctx.services().limits().maxResponseSize()),
+                ctx.replyRoom(result));
         ExportFileSystem fs = ctx.services().fs();
         Node dir = ctx.current();
         if (fs.attributes(dir).type() != FileType.DIRECTORY) {
@@ -77,11 +87,11 @@ public final class ReadDir implements Operation {
             }
             long entryBytes = 4 + entry.length;
             long nameBytes = 4 + 8 + 4 + XdrDecoder.pad(nameLength(entry));
-            boolean overMax = used + entryBytes > req.maxCount();
+            boolean overMax = used + entryBytes > maxCount;
             boolean overDir = req.dirCount() > 0 && namesUsed + nameBytes > req.dirCount();
             if (overMax || (overDir && written > 0)) {
                 if (written == 0) {
-                    throw new NfsException(NfsStatus.NFS4ERR_TOOSMALL, "maxcount " + req.maxCount() + " fits no entry");
+                    throw new NfsException(NfsStatus.NFS4ERR_TOOSMALL, "maxcount " + maxCount + " fits no entry");
                 }
                 break;
             }
@@ -116,13 +126,5 @@ public final class ReadDir implements Operation {
     /** The name's length, stored right after the 8-byte cookie. */
     private static int nameLength(byte[] entry) {
         return ((entry[8] & 0xff) << 24) | ((entry[9] & 0xff) << 16) | ((entry[10] & 0xff) << 8) | (entry[11] & 0xff);
-    }
-
-    /** A listing served before, with these attributes, is only copied: the rest goes to a worker. */
-    @Override
-    public boolean mayBlock(CompoundContext ctx, XdrDecoder args) throws NfsException {
-        Request req = Request.read(ctx, args);
-        DirectoryListing listing = ctx.services().fs().cachedListing(ctx.current());
-        return listing == null || !listing.encoded(new EncodingKey(ctx.minorVersion(), req.attributes())).complete();
     }
 }

@@ -1,15 +1,14 @@
 package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
 import org.nixnfs.server.nfs4.Operation;
-import org.nixnfs.server.xdr.XdrDecoder;
+import org.nixnfs.server.status.NfsException;
 import org.nixnfs.server.xdr.XdrEncoder;
 
 /** SAVEFH: remember the current file handle. */
-public final class SaveFh implements Operation {
+public final class SaveFh implements Operation.WithoutArguments {
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
+    public void execute(Void args, CompoundContext ctx, XdrEncoder result) throws NfsException {
         ctx.saveCurrent();
     }
 }

@@ -1,10 +1,10 @@
 package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.state.StateId;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.vfs.FileType;
 import org.nixnfs.server.vfs.Node;
 import org.nixnfs.server.xdr.XdrDecoder;
@@ -14,15 +14,23 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * SEEK (4.2, lseek SEEK_DATA / SEEK_HOLE): we report files as dense, so data is wherever the
  * offset is and the only hole is the one at end of file.
  */
-public final class Seek implements Operation {
+public final class Seek implements Operation<Seek.Arguments> {
     private static final int NFS4_CONTENT_DATA = 0;
     private static final int NFS4_CONTENT_HOLE = 1;
 
+    record Arguments(StateId stateId, long offset, int what) {
+    }
+
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        StateId id = ctx.resolveStateId(StateId.read(args));
-        long offset = args.readLong();
-        int what = args.readInt();
+    public Arguments decode(XdrDecoder in) {
+        return new Arguments(StateId.read(in), in.readLong(), in.readInt());
+    }
+
+    @Override
+    public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        StateId id = ctx.resolveStateId(args.stateId());
+        long offset = args.offset();
+        int what = args.what();
         Node file = ctx.current();
         if (ctx.services().fs().attributes(file).type() != FileType.REGULAR) {
             throw new NfsException(NfsStatus.NFS4ERR_WRONG_TYPE);

@@ -1,12 +1,12 @@
 package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.SequenceReplay;
 import org.nixnfs.server.nfs4.state.Session;
 import org.nixnfs.server.nfs4.state.SlotTable;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
@@ -14,15 +14,31 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * SEQUENCE (4.1): first in every session COMPOUND. Checks the slot and sequence id (exactly once
  * semantics: a retransmission is answered from the replay cache), renews the lease.
  */
-public final class Sequence implements Operation {
+public final class Sequence implements Operation<Sequence.Arguments> {
+    /** SEQUENCE4args; sa_highest_slotid is the client's own bookkeeping. */
+    record Arguments(byte[] sessionId, int sequenceId, int slot, boolean cacheThis) {
+    }
+
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        byte[] sessionId = args.readFixedOpaque(16);
-        int sequenceId = args.readInt();
-        int slot = args.readInt();
-        args.readInt(); // sa_highest_slotid: the client's own bookkeeping
-        boolean cacheThis = args.readBoolean();
+    public Arguments decode(XdrDecoder in) {
+        byte[] sessionId = Args.sessionId(in);
+        int sequenceId = in.readInt();
+        int slot = in.readInt();
+        in.readInt();
+        return new Arguments(sessionId, sequenceId, slot, in.readBoolean());
+    }
+
+    @Override
+    public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        byte[] sessionId = args.sessionId();
+        int sequenceId = args.sequenceId();
+        int slot = args.slot();
+        boolean cacheThis = args.cacheThis();
         Session s = ctx.services().state().session(sessionId);
+        if (Integer.compareUnsigned(ctx.requestSize(), s.fore().maxRequestSize()) > 0) {
+            throw new NfsException(NfsStatus.NFS4ERR_REQ_TOO_BIG, ctx.requestSize() + " bytes, the session takes "
+                    + Integer.toUnsignedString(s.fore().maxRequestSize()));
+        }
         if (ctx.operationCount() > s.fore().maxOperations()) {
             throw new NfsException(NfsStatus.NFS4ERR_TOO_MANY_OPS);
         }
@@ -31,6 +47,7 @@ public final class Sequence implements Operation {
             throw new SequenceReplay(a.cachedReply());
         }
         ctx.inSession(s, slot, cacheThis);
+        ctx.bindConnection(s); // SP4_NONE: a SEQUENCE binds the connection it arrives on (RFC 8881 section 2.10.3.1)
         ctx.services().state().renew(s.client());
         int highest = s.slots().size() - 1;
         result.writeFixedOpaque(sessionId).writeInt(sequenceId).writeInt(slot)

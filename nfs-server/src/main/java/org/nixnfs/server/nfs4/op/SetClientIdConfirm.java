@@ -1,16 +1,23 @@
 package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
 import org.nixnfs.server.nfs4.Operation;
+import org.nixnfs.server.status.NfsException;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
 /** SETCLIENTID_CONFIRM (4.0). */
-public final class SetClientIdConfirm implements Operation {
+public final class SetClientIdConfirm implements Operation<SetClientIdConfirm.Arguments> {
+    record Arguments(long clientId, byte[] confirmVerifier) {
+    }
+
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        long clientId = args.readLong();
-        ctx.services().state().confirmClientId(clientId, Args.verifier(args));
+    public Arguments decode(XdrDecoder in) {
+        return new Arguments(in.readLong(), Args.verifier(in));
+    }
+
+    @Override
+    public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        ctx.services().state().confirmClientId(args.clientId(), args.confirmVerifier());
     }
 }

@@ -1,15 +1,15 @@
 package org.nixnfs.server.nfs4.op;
 
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import java.util.Arrays;
 import java.util.List;
 import org.nixnfs.server.nfs4.CompoundContext;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.attr.Bitmap;
 import org.nixnfs.server.nfs4.attr.Fattr;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
@@ -17,7 +17,7 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * VERIFY and NVERIFY: compare the client's attribute values with ours, byte for byte in XDR.
  * VERIFY fails with NOT_SAME when they differ; NVERIFY fails with SAME when they match.
  */
-public final class Verify implements Operation {
+public final class Verify implements Operation<Verify.Arguments> {
     private static final int MAX_ATTR_BYTES = 64 * 1024;
     private final boolean negated;
 
@@ -25,10 +25,19 @@ public final class Verify implements Operation {
         this.negated = negated;
     }
 
+    /** fattr4: which attributes, and their values as the client encoded them. */
+    record Arguments(Bitmap attributes, byte[] values) {
+    }
+
     @Override
-    public void execute(CompoundContext ctx, XdrDecoder args, XdrEncoder result) throws NfsException {
-        Bitmap attrs = Bitmap.read(args);
-        byte[] theirs = args.readOpaque(MAX_ATTR_BYTES);
+    public Arguments decode(XdrDecoder in) {
+        return new Arguments(Bitmap.read(in), in.readOpaque(MAX_ATTR_BYTES));
+    }
+
+    @Override
+    public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        Bitmap attrs = args.attributes();
+        byte[] theirs = args.values();
         if (attrs.isSet(Fattr.RDATTR_ERROR)) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "rdattr_error cannot be verified");
         }

@@ -6,7 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A client as the server knows it: its long-lived owner id and boot verifier, the short client
- * id we gave it, its lease, and the state it holds (sessions for 4.1, opens for both).
+ * id we gave it, its lease, and its sessions (4.1). Its opens and locks are in {@link OpenTable}.
  */
 public final class ClientRecord {
     private final long clientId;
@@ -14,6 +14,7 @@ public final class ClientRecord {
     private final byte[] verifier;
     private final int minorVersion;
     private final String address;
+    private final String principal;
     private volatile long lastRenewNanos;
     private volatile boolean confirmed;
     // NFSv4.0: the verifier SETCLIENTID_CONFIRM must present.
@@ -23,10 +24,11 @@ public final class ClientRecord {
     private byte[] createSessionReply;
     private boolean reclaimComplete;
     final Set<Session> sessions = ConcurrentHashMap.newKeySet();
-    final Set<OpenState> opens = ConcurrentHashMap.newKeySet();
+    private volatile boolean expired;
 
-    ClientRecord(long clientId, ByteBuffer ownerId, byte[] verifier, int minorVersion, String address,
-                 byte[] confirmVerifier, long nowNanos) {
+    ClientRecord(long clientId, ByteBuffer ownerId, byte[] verifier, String principal, int minorVersion,
+                 String address, byte[] confirmVerifier, long nowNanos) {
+        this.principal = principal;
         this.clientId = clientId;
         this.ownerId = ownerId;
         this.verifier = verifier;
@@ -47,6 +49,11 @@ public final class ClientRecord {
 
     byte[] verifier() {
         return verifier;
+    }
+
+    /** Who created the record (RFC 8881 section 18.35.5 compares it): see {@code CompoundContext.principal()}. */
+    String principal() {
+        return principal;
     }
 
     public int minorVersion() {
@@ -98,7 +105,12 @@ public final class ClientRecord {
         reclaimComplete = true;
     }
 
-    public int openCount() {
-        return opens.size();
+    /** Set once the client's state is dropped: nothing may be added to a client that is gone. */
+    boolean expired() {
+        return expired;
+    }
+
+    void markExpired() {
+        expired = true;
     }
 }

@@ -1,7 +1,6 @@
 package org.nixnfs.server.nfs4.state;
 
 import java.nio.ByteBuffer;
-import org.nixnfs.server.vfs.FileHandle;
 
 /**
  * One lock-owner's byte-range locks on one file. Only read locks exist on a read-only export,

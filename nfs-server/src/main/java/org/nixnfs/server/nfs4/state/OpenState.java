@@ -1,6 +1,8 @@
 package org.nixnfs.server.nfs4.state;
 
 import java.nio.ByteBuffer;
+import java.util.HashSet;
+import java.util.Set;
 import org.nixnfs.server.vfs.FileHandle;
 
 /**
@@ -10,8 +12,8 @@ import org.nixnfs.server.vfs.FileHandle;
 public final class OpenState extends StateEntry {
     private final ByteBuffer openOwner;
     private final String storePathHash;
-    /** Lock states taken under this open: they end with it. */
-    final java.util.Set<LockState> locks = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Lock states taken under this open: they end with it. Guarded by the {@link OpenTable}'s monitor. */
+    final Set<LockState> locks = new HashSet<>();
     private int shareAccess;
     private int shareDeny;
 

@@ -1,11 +1,19 @@
 package org.nixnfs.server.nfs4.state;
 
-/** An NFSv4.1 session: its id, owner, negotiated fore-channel limits, and slot table. */
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An NFSv4.1 session: its id, owner, negotiated fore-channel limits, slot table, and the
+ * connections bound to it (RFC 8881 section 2.10.3.1: CREATE_SESSION's and BIND_CONN_TO_SESSION's;
+ * with SP4_NONE, the only protection we offer, also any connection a SEQUENCE arrives on).
+ */
 public final class Session {
     private final byte[] id;
     private final ClientRecord client;
     private final ChannelAttributes fore;
     private final SlotTable slots;
+    private final Set<Object> connections = ConcurrentHashMap.newKeySet();
 
     Session(byte[] id, ClientRecord client, ChannelAttributes fore) {
         this.id = id;
@@ -28,5 +36,19 @@ public final class Session {
 
     public SlotTable slots() {
         return slots;
+    }
+
+    /** Binds a connection (an opaque key) to the fore channel; true if it was not bound yet. */
+    public boolean bind(Object connection) {
+        return connections.add(connection);
+    }
+
+    /** A closed connection is bound no more. */
+    public void unbind(Object connection) {
+        connections.remove(connection);
+    }
+
+    public boolean isBound(Object connection) {
+        return connection != null && connections.contains(connection);
     }
 }

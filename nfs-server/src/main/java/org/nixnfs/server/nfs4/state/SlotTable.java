@@ -1,7 +1,7 @@
 package org.nixnfs.server.nfs4.state;
 
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 
 /**
  * A session's fore-channel slots (RFC 8881 section 2.10.6): each slot runs one request at a time,

@@ -1,6 +1,7 @@
 package org.nixnfs.server.nfs4.state;
 
 import java.util.Arrays;
+import java.util.HexFormat;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
@@ -54,6 +55,6 @@ public record StateId(int seqid, byte[] other) {
 
     @Override
     public String toString() {
-        return seqid + ":" + java.util.HexFormat.of().formatHex(other);
+        return seqid + ":" + HexFormat.of().formatHex(other);
     }
 }

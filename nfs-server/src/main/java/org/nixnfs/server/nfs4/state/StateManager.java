@@ -3,15 +3,17 @@ package org.nixnfs.server.nfs4.state;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import org.nixnfs.server.nfs4.NfsException;
-import org.nixnfs.server.nfs4.NfsStatus;
-import org.nixnfs.server.vfs.FileHandle;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +25,17 @@ import org.slf4j.LoggerFactory;
  * standard way (new client id, reclaim opens). On a read-only export no two clients' state can
  * ever conflict, which keeps this far simpler than a general NFSv4 state model: share
  * reservations are recorded, never enforced, and reclaims need no grace-period blocking.
+ *
+ * <p>This class keeps client ids, sessions and leases; opens and locks are in {@link OpenTable},
+ * and stateids are checked here (they name this instance's epoch and may renew a 4.0 lease).
+ *
+ * <p><b>Locking rule.</b> Every method that adds, replaces or removes a client or a session is
+ * {@code synchronized} on this StateManager, expiry included, and keeps all maps consistent
+ * before it returns. Lookups by id (client id, session id, stateid) are lock-free reads of
+ * concurrent maps, and renewing a lease is a volatile write, so SEQUENCE and READ take no lock
+ * here. A client is dropped by removing it from the maps first and then ending its opens in
+ * {@link OpenTable} (under that table's monitor, taken second); the table refuses new opens for
+ * a dropped client, so no open outlives its client.
  */
 public final class StateManager {
     private static final Logger log = LoggerFactory.getLogger(StateManager.class);
@@ -37,15 +50,10 @@ public final class StateManager {
 
     private final Map<Long, ClientRecord> confirmed = new ConcurrentHashMap<>();
     private final Map<Long, ClientRecord> unconfirmed = new ConcurrentHashMap<>();
+    private final Map<ByteBuffer, ClientRecord> confirmedByOwner = new HashMap<>();
+    private final Map<ByteBuffer, ClientRecord> unconfirmedByOwner = new HashMap<>();
     private final Map<ByteBuffer, Session> sessions = new ConcurrentHashMap<>();
-    private final Map<ByteBuffer, OpenState> opensByOther = new ConcurrentHashMap<>();
-    private final Map<OpenKey, OpenState> opensByOwnerAndFile = new ConcurrentHashMap<>();
-    private final Map<String, Integer> openCountByStorePath = new ConcurrentHashMap<>();
-    private final Map<ByteBuffer, LockState> locksByOther = new ConcurrentHashMap<>();
-    private final Map<OpenKey, LockState> locksByOwnerAndFile = new ConcurrentHashMap<>();
-
-    private record OpenKey(long clientId, ByteBuffer owner, FileHandle file) {
-    }
+    private final OpenTable opens = new OpenTable(this::newOther);
 
     public StateManager(int leaseSeconds, LongSupplier nanoTime) {
         this.leaseSeconds = leaseSeconds;
@@ -59,9 +67,9 @@ public final class StateManager {
         return leaseSeconds;
     }
 
-    /** The server's boot verifier for this instance (used in replies that need one). */
-    public byte[] bootVerifier() {
-        return ByteBuffer.allocate(8).putInt(bootEpoch).putInt(0).array();
+    /** Opens and byte-range locks. */
+    public OpenTable opens() {
+        return opens;
     }
 
     /** After a restart, clients may reclaim (CLAIM_PREVIOUS) their opens for one lease period. */
@@ -89,37 +97,38 @@ public final class StateManager {
     }
 
     /** SETCLIENTID (RFC 7530 section 16.33): a new unconfirmed record, or a callback update. */
-    public synchronized SetClientIdResult setClientId(byte[] ownerId, byte[] verifier, String address) {
+    public synchronized SetClientIdResult setClientId(byte[] ownerId, byte[] verifier, String principal,
+                                                      String address) {
         ByteBuffer owner = ByteBuffer.wrap(ownerId);
-        unconfirmed.values().removeIf(c -> c.ownerId().equals(owner));
-        ClientRecord existing = findByOwner(confirmed, owner);
-        long id = existing != null && java.util.Arrays.equals(existing.verifier(), verifier)
+        removeUnconfirmed(unconfirmedByOwner.get(owner));
+        ClientRecord existing = confirmedByOwner.get(owner);
+        long id = existing != null && Arrays.equals(existing.verifier(), verifier)
                 ? existing.clientId() : newClientId();
-        ClientRecord c = new ClientRecord(id, owner, verifier, 0, address, randomVerifier(), nanoTime.getAsLong());
-        unconfirmed.put(id, c);
+        ClientRecord c = new ClientRecord(id, owner, verifier, principal, 0, address, randomVerifier(),
+                nanoTime.getAsLong());
+        addUnconfirmed(c);
         return new SetClientIdResult(id, c.confirmVerifier());
     }
 
     /** SETCLIENTID_CONFIRM: the unconfirmed record becomes the client; a rebooted client's old state goes. */
     public synchronized void confirmClientId(long clientId, byte[] confirmVerifier) throws NfsException {
         ClientRecord c = unconfirmed.get(clientId);
-        if (c != null && java.util.Arrays.equals(c.confirmVerifier(), confirmVerifier)) {
-            unconfirmed.remove(clientId);
-            ClientRecord old = findByOwner(confirmed, c.ownerId());
+        if (c != null && Arrays.equals(c.confirmVerifier(), confirmVerifier)) {
+            removeUnconfirmed(c);
+            ClientRecord old = confirmedByOwner.get(c.ownerId());
             if (old != null && old.clientId() != clientId) {
                 expire(old, "it rebooted");
             }
             ClientRecord current = confirmed.get(clientId);
             if (current == null) {
-                c.confirm();
-                confirmed.put(clientId, c);
+                addConfirmed(c);
             } else {
                 current.renew(nanoTime.getAsLong()); // callback update: nothing else to change, we never call back
             }
             return;
         }
         ClientRecord done = confirmed.get(clientId);
-        if (done != null && java.util.Arrays.equals(done.confirmVerifier(), confirmVerifier)) {
+        if (done != null && Arrays.equals(done.confirmVerifier(), confirmVerifier)) {
             return; // a retransmitted confirm
         }
         throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "no client " + Long.toHexString(clientId) + " to confirm");
@@ -137,35 +146,96 @@ public final class StateManager {
 
     // ---- NFSv4.1 client ids and sessions ------------------------------------------------
 
-    /** EXCHANGE_ID (RFC 8881 section 18.35): the existing client for a known owner and verifier, else a new one. */
-    public synchronized ClientRecord exchangeId(byte[] ownerId, byte[] verifier, int minorVersion, String address) {
+    /** eia_flags a client may send (RFC 8881 section 18.35.1; SUPP_FENCE_OPS from RFC 7862 is 4.2's). */
+    public static final int EXCHGID4_FLAG_SUPP_MOVED_REFER = 0x00000001;
+    public static final int EXCHGID4_FLAG_SUPP_MOVED_MIGR = 0x00000002;
+    public static final int EXCHGID4_FLAG_SUPP_FENCE_OPS = 0x00000004;
+    public static final int EXCHGID4_FLAG_BIND_PRINC_STATEID = 0x00000100;
+    public static final int EXCHGID4_FLAG_MASK_PNFS = 0x00070000;
+    public static final int EXCHGID4_FLAG_UPD_CONFIRMED_REC_A = 0x40000000;
+    private static final int EXCHGID4_FLAGS_41 = EXCHGID4_FLAG_SUPP_MOVED_REFER | EXCHGID4_FLAG_SUPP_MOVED_MIGR
+            | EXCHGID4_FLAG_BIND_PRINC_STATEID | EXCHGID4_FLAG_MASK_PNFS | EXCHGID4_FLAG_UPD_CONFIRMED_REC_A;
+    /** csa_flags (RFC 8881 section 18.36.1): PERSIST, CONN_BACK_CHAN, CONN_RDMA. */
+    private static final int CREATE_SESSION4_FLAGS = 0x1 | 0x2 | 0x4;
+
+    /**
+     * EXCHANGE_ID, by the case table of RFC 8881 section 18.35.5 ({@code principal}: who sent it).
+     * Without EXCHGID4_FLAG_UPD_CONFIRMED_REC_A: the confirmed record for the same verifier and
+     * principal (case 2); CLID_INUSE for another principal while that record holds state (3);
+     * otherwise a new unconfirmed record with a new client id, replacing any unconfirmed one, for a
+     * new owner (1), a rebooted client (4, its old state goes when the new record is confirmed), an
+     * unconfirmed record (5), or another principal's stateless record (3). With the flag: the
+     * confirmed record (6), NOT_SAME for another verifier (8), PERM for another principal (7),
+     * NOENT when there is none (9). Undefined flags, or the server's own, are INVAL.
+     */
+    public synchronized ClientRecord exchangeId(byte[] ownerId, byte[] verifier, int flags, String principal,
+                                                int minorVersion, String address) throws NfsException {
+        int allowed = EXCHGID4_FLAGS_41 | (minorVersion >= 2 ? EXCHGID4_FLAG_SUPP_FENCE_OPS : 0);
+        if ((flags & ~allowed) != 0) {
+            throw new NfsException(NfsStatus.NFS4ERR_INVAL,
+                    "eia_flags 0x" + Integer.toHexString(flags & ~allowed) + " are not a client's to send");
+        }
         ByteBuffer owner = ByteBuffer.wrap(ownerId);
-        ClientRecord existing = findByOwner(confirmed, owner);
-        if (existing != null && java.util.Arrays.equals(existing.verifier(), verifier)) {
+        ClientRecord existing = confirmedByOwner.get(owner);
+        boolean samePrincipal = existing != null && existing.principal().equals(principal);
+        boolean sameVerifier = existing != null && Arrays.equals(existing.verifier(), verifier);
+        if ((flags & EXCHGID4_FLAG_UPD_CONFIRMED_REC_A) != 0) {
+            if (existing == null) {
+                throw new NfsException(NfsStatus.NFS4ERR_NOENT, "no confirmed client record to update");
+            }
+            if (!samePrincipal) {
+                throw new NfsException(NfsStatus.NFS4ERR_PERM, "the client record belongs to another principal");
+            }
+            if (!sameVerifier) {
+                throw new NfsException(NfsStatus.NFS4ERR_NOT_SAME, "the verifier changed: not an update");
+            }
             existing.renew(nanoTime.getAsLong());
             return existing;
         }
-        ClientRecord pending = findByOwner(unconfirmed, owner);
-        if (pending != null && java.util.Arrays.equals(pending.verifier(), verifier)) {
-            return pending;
+        if (existing != null && !samePrincipal && hasState(existing)) {
+            throw new NfsException(NfsStatus.NFS4ERR_CLID_INUSE, "the owner id is in use by another principal");
         }
-        if (pending != null) {
-            unconfirmed.remove(pending.clientId());
+        if (samePrincipal && sameVerifier) {
+            existing.renew(nanoTime.getAsLong());
+            return existing;
         }
-        ClientRecord c = new ClientRecord(newClientId(), owner, verifier, minorVersion, address, null,
+        removeUnconfirmed(unconfirmedByOwner.get(owner));
+        ClientRecord c = new ClientRecord(newClientId(), owner, verifier, principal, minorVersion, address, null,
                 nanoTime.getAsLong());
-        unconfirmed.put(c.clientId(), c);
+        addUnconfirmed(c);
         return c;
     }
 
-    /** The record CREATE_SESSION names, confirmed or not. */
-    public ClientRecord clientForCreateSession(long clientId) throws NfsException {
+    private boolean hasState(ClientRecord c) {
+        return !c.sessions.isEmpty() || opens.openCount(c) > 0;
+    }
+
+    /**
+     * CREATE_SESSION's checks before any client is looked up (RFC 8881 section 18.36.3): undefined
+     * {@code csa_flags} are INVAL; fore-channel limits too small for any COMPOUND are TOOSMALL.
+     */
+    public static void checkCreateSession(int flags, ChannelAttributes fore) throws NfsException {
+        if ((flags & ~CREATE_SESSION4_FLAGS) != 0) {
+            throw new NfsException(NfsStatus.NFS4ERR_INVAL, "csa_flags 0x" + Integer.toHexString(flags));
+        }
+        fore.checkLargeEnough();
+    }
+
+    /**
+     * The record CREATE_SESSION names, confirmed or not: STALE_CLIENTID if there is none, and
+     * CLID_INUSE if another principal than the one that made it asks (RFC 8881 section 18.36.4).
+     */
+    public ClientRecord clientForCreateSession(long clientId, String principal) throws NfsException {
         ClientRecord c = confirmed.get(clientId);
         if (c == null) {
             c = unconfirmed.get(clientId);
         }
         if (c == null) {
             throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "unknown client " + Long.toHexString(clientId));
+        }
+        if (!c.principal().equals(principal)) {
+            throw new NfsException(NfsStatus.NFS4ERR_CLID_INUSE, "client " + Long.toHexString(clientId)
+                    + " belongs to another principal");
         }
         return c;
     }
@@ -195,16 +265,27 @@ public final class StateManager {
         return c.createSessionReply();
     }
 
-    /** Creates a session, confirming the client if this is its first (replacing a rebooted predecessor). */
-    public synchronized Session createSession(ClientRecord c, ChannelAttributes fore) {
-        if (!c.confirmed()) {
-            unconfirmed.remove(c.clientId());
-            ClientRecord old = findByOwner(confirmed, c.ownerId());
+    /**
+     * Creates a session, confirming the client if this is its first (replacing a rebooted
+     * predecessor). The caller binds the connection it came on.
+     */
+    public synchronized Session createSession(ClientRecord c, ChannelAttributes fore) throws NfsException {
+        if (c.confirmed()) {
+            if (confirmed.get(c.clientId()) != c) {
+                throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "client " + Long.toHexString(c.clientId())
+                        + " was dropped meanwhile");
+            }
+        } else {
+            if (unconfirmed.get(c.clientId()) != c) {
+                throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "client " + Long.toHexString(c.clientId())
+                        + " was replaced meanwhile");
+            }
+            removeUnconfirmed(c);
+            ClientRecord old = confirmedByOwner.get(c.ownerId());
             if (old != null) {
                 expire(old, "it rebooted");
             }
-            c.confirm();
-            confirmed.put(c.clientId(), c);
+            addConfirmed(c);
         }
         byte[] id = ByteBuffer.allocate(16).putInt(bootEpoch).putLong(counter.incrementAndGet())
                 .putInt(random.nextInt()).array();
@@ -232,21 +313,27 @@ public final class StateManager {
         c.renew(nanoTime.getAsLong());
     }
 
-    public void destroySession(byte[] sessionId) throws NfsException {
-        Session s = sessions.remove(ByteBuffer.wrap(sessionId));
-        if (s == null) {
-            throw new NfsException(NfsStatus.NFS4ERR_BADSESSION);
+    /**
+     * DESTROY_SESSION, which must come over a connection bound to the session (RFC 8881 section
+     * 18.37.3), else CONN_NOT_BOUND_TO_SESSION.
+     */
+    public synchronized void destroySession(byte[] sessionId, Object connection) throws NfsException {
+        Session s = session(sessionId);
+        if (!s.isBound(connection)) {
+            throw new NfsException(NfsStatus.NFS4ERR_CONN_NOT_BOUND_TO_SESSION);
         }
+        sessions.remove(ByteBuffer.wrap(sessionId));
         s.client().sessions.remove(s);
     }
 
     public synchronized void destroyClientId(long clientId) throws NfsException {
         ClientRecord c = confirmed.get(clientId);
         if (c == null) {
-            c = unconfirmed.remove(clientId);
+            c = unconfirmed.get(clientId);
             if (c == null) {
                 throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID);
             }
+            removeUnconfirmed(c);
             return;
         }
         if (!c.sessions.isEmpty()) {
@@ -255,22 +342,7 @@ public final class StateManager {
         expire(c, "it asked to be destroyed");
     }
 
-    // ---- opens --------------------------------------------------------------------------
-
-    /** OPEN: the owner's open of this file, created or upgraded, with its new stateid. */
-    public StateId open(ClientRecord c, byte[] openOwner, FileHandle file, String storePathHash, int access, int deny) {
-        OpenKey key = new OpenKey(c.clientId(), ByteBuffer.wrap(openOwner), file);
-        OpenState s = opensByOwnerAndFile.computeIfAbsent(key, k -> {
-            OpenState n = new OpenState(newOther(), c, k.owner(), file, storePathHash);
-            opensByOther.put(ByteBuffer.wrap(n.other()), n);
-            c.opens.add(n);
-            if (storePathHash != null) {
-                openCountByStorePath.merge(storePathHash, 1, Integer::sum);
-            }
-            return n;
-        });
-        return s.upgrade(access, deny);
-    }
+    // ---- stateids -----------------------------------------------------------------------
 
     /**
      * The open a stateid names, checked: STALE_STATEID (4.0) or BAD_STATEID for another server
@@ -278,28 +350,33 @@ public final class StateManager {
      * in 4.1.
      */
     public OpenState openState(StateId id, int minorVersion) throws NfsException {
-        return checked(id, minorVersion, opensByOther);
+        ByteBuffer other = checkEpoch(id, minorVersion);
+        return checkSeqid(id, minorVersion, opens.open(other));
     }
 
     /** The lock state a stateid names, checked as {@link #openState} checks opens. */
     public LockState lockState(StateId id, int minorVersion) throws NfsException {
-        return checked(id, minorVersion, locksByOther);
+        ByteBuffer other = checkEpoch(id, minorVersion);
+        return checkSeqid(id, minorVersion, opens.lock(other));
     }
 
     /** The open or lock state a stateid names (READ and SEEK take either). */
     public StateEntry anyState(StateId id, int minorVersion) throws NfsException {
-        return locksByOther.containsKey(ByteBuffer.wrap(id.other())) ? lockState(id, minorVersion)
-                : openState(id, minorVersion);
+        ByteBuffer other = checkEpoch(id, minorVersion);
+        LockState lock = opens.lock(other);
+        return checkSeqid(id, minorVersion, lock != null ? lock : opens.open(other));
     }
 
-    private <T extends StateEntry> T checked(StateId id, int minorVersion, Map<ByteBuffer, T> states)
-            throws NfsException {
+    private ByteBuffer checkEpoch(StateId id, int minorVersion) throws NfsException {
         ByteBuffer other = ByteBuffer.wrap(id.other());
         if (other.getInt(0) != bootEpoch) {
             throw new NfsException(minorVersion == 0 ? NfsStatus.NFS4ERR_STALE_STATEID : NfsStatus.NFS4ERR_BAD_STATEID,
                     "stateid from another server instance");
         }
-        T s = states.get(other);
+        return other;
+    }
+
+    private <T extends StateEntry> T checkSeqid(StateId id, int minorVersion, T s) throws NfsException {
         if (s == null) {
             throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "unknown stateid " + id);
         }
@@ -318,99 +395,20 @@ public final class StateManager {
         return s;
     }
 
-    // ---- byte-range locks (read locks only) ------------------------------------------------
-
-    /** LOCK by a new lock-owner under an open: its lock state, created or reused, with a new stateid. */
-    public StateId lock(OpenState open, byte[] lockOwner) {
-        OpenKey key = new OpenKey(open.client().clientId(), ByteBuffer.wrap(lockOwner), open.file());
-        LockState s = locksByOwnerAndFile.computeIfAbsent(key, k -> {
-            LockState n = new LockState(newOther(), open.client(), k.owner(), open);
-            locksByOther.put(ByteBuffer.wrap(n.other()), n);
-            open.locks.add(n);
-            return n;
-        });
-        return s.bump();
-    }
-
-    /** LOCK or LOCKU by an existing lock-owner: the next stateid. */
-    public StateId relock(LockState s) {
-        return s.bump();
-    }
-
-    /** Another owner holding locks on this file, if any (what a write-lock test conflicts with). */
-    public LockState otherLockHolder(FileHandle file, long clientId, byte[] lockOwner) {
-        ByteBuffer owner = ByteBuffer.wrap(lockOwner);
-        for (LockState s : locksByOther.values()) {
-            if (s.file().equals(file) && !(s.client().clientId() == clientId && s.lockOwner().equals(owner))) {
-                return s;
-            }
-        }
-        return null;
-    }
-
-    /** FREE_STATEID of a lock state, or RELEASE_LOCKOWNER. */
-    public void freeLock(LockState s) {
-        if (locksByOther.remove(ByteBuffer.wrap(s.other())) != null) {
-            locksByOwnerAndFile.remove(new OpenKey(s.client().clientId(), s.lockOwner(), s.file()));
-            s.open().locks.remove(s);
-        }
-    }
-
-    /** RELEASE_LOCKOWNER (4.0): forgets the owner's lock states. */
-    public void releaseLockOwner(long clientId, byte[] lockOwner) {
-        ByteBuffer owner = ByteBuffer.wrap(lockOwner);
-        for (LockState s : List.copyOf(locksByOther.values())) {
-            if (s.client().clientId() == clientId && s.lockOwner().equals(owner)) {
-                freeLock(s);
-            }
-        }
-    }
-
-    public StateId downgrade(OpenState s, int access, int deny) throws NfsException {
-        if ((access & ~s.shareAccess()) != 0 || (deny & ~s.shareDeny()) != 0) {
-            throw new NfsException(NfsStatus.NFS4ERR_INVAL, "OPEN_DOWNGRADE may only drop share bits");
-        }
-        return s.downgrade(access, deny);
-    }
-
-    /** OPEN_CONFIRM (4.0): nothing to confirm since we never ask for it, but the seqid advances. */
-    public StateId confirmOpen(OpenState s) {
-        return s.bump();
-    }
-
-    public StateId close(OpenState s) {
-        StateId last = s.bump();
-        remove(s);
-        return last;
-    }
-
-    private void remove(OpenState s) {
-        for (LockState l : List.copyOf(s.locks)) {
-            freeLock(l); // locks end with the open they were taken under
-        }
-        if (opensByOther.remove(ByteBuffer.wrap(s.other())) != null) {
-            opensByOwnerAndFile.remove(new OpenKey(s.client().clientId(), s.openOwner(), s.file()));
-            s.client().opens.remove(s);
-            if (s.storePathHash() != null) {
-                openCountByStorePath.computeIfPresent(s.storePathHash(), (k, n) -> n > 1 ? n - 1 : null);
-            }
-        }
-    }
-
     /** Hash parts of the store paths that have files open on some client right now. */
-    public java.util.Set<String> openStorePaths() {
-        return java.util.Set.copyOf(openCountByStorePath.keySet());
+    public Set<String> openStorePaths() {
+        return opens.openStorePaths();
     }
 
     /** How many opens clients hold on files of this store path: GC must not delete it while non-zero. */
     public int openCount(String storePathHash) {
-        return openCountByStorePath.getOrDefault(storePathHash, 0);
+        return opens.openCount(storePathHash);
     }
 
     // ---- leases -------------------------------------------------------------------------
 
     /** Expires every client that has not renewed its lease within the lease time. Returns how many. */
-    public int expireStaleClients() {
+    public synchronized int expireStaleClients() {
         long now = nanoTime.getAsLong();
         List<ClientRecord> stale = new ArrayList<>();
         for (ClientRecord c : confirmed.values()) {
@@ -418,27 +416,44 @@ public final class StateManager {
                 stale.add(c);
             }
         }
-        unconfirmed.values().removeIf(c -> now - c.lastRenewNanos() > leaseNanos);
-        synchronized (this) {
-            for (ClientRecord c : stale) {
-                if (now - c.lastRenewNanos() > leaseNanos && confirmed.get(c.clientId()) == c) {
-                    expire(c, "its lease expired");
-                }
+        for (ClientRecord c : List.copyOf(unconfirmed.values())) {
+            if (now - c.lastRenewNanos() > leaseNanos) {
+                removeUnconfirmed(c);
             }
+        }
+        for (ClientRecord c : stale) {
+            expire(c, "its lease expired");
         }
         return stale.size();
     }
 
     private void expire(ClientRecord c, String why) {
         log.info("dropping client {} ({}) because {}: {} sessions, {} opens", Long.toHexString(c.clientId()),
-                c.address(), why, c.sessions.size(), c.opens.size());
+                c.address(), why, c.sessions.size(), opens.openCount(c));
         confirmed.remove(c.clientId(), c);
+        confirmedByOwner.remove(c.ownerId(), c);
         for (Session s : c.sessions) {
             sessions.remove(ByteBuffer.wrap(s.id()));
         }
         c.sessions.clear();
-        for (OpenState s : List.copyOf(c.opens)) {
-            remove(s);
+        opens.removeClient(c);
+    }
+
+    private void addConfirmed(ClientRecord c) {
+        c.confirm();
+        confirmed.put(c.clientId(), c);
+        confirmedByOwner.put(c.ownerId(), c);
+    }
+
+    private void addUnconfirmed(ClientRecord c) {
+        unconfirmed.put(c.clientId(), c);
+        unconfirmedByOwner.put(c.ownerId(), c);
+    }
+
+    private void removeUnconfirmed(ClientRecord c) {
+        if (c != null) {
+            unconfirmed.remove(c.clientId(), c);
+            unconfirmedByOwner.remove(c.ownerId(), c);
         }
     }
 
@@ -451,15 +466,6 @@ public final class StateManager {
     }
 
     public int openCount() {
-        return opensByOther.size();
-    }
-
-    private static ClientRecord findByOwner(Map<Long, ClientRecord> m, ByteBuffer owner) {
-        for (ClientRecord c : m.values()) {
-            if (c.ownerId().equals(owner)) {
-                return c;
-            }
-        }
-        return null;
+        return opens.openCount();
     }
 }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.nixnfs.server.nfs4.NfsException;
+import org.nixnfs.server.status.NfsException;
 
 class SlotTableTest {
     @Test

@@ -1,6 +1,12 @@
-package org.nixnfs.server.nfs4;
+package org.nixnfs.server.status;
 
-/** nfsstat4 values (RFC 7530 section 13, RFC 8881 section 15, RFC 7862 section 11). */
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * nfsstat4 values (RFC 7530 section 13, RFC 8881 section 15, RFC 7862 section 11). The protocol
+ * layer and the export file system both speak them, so they live below both.
+ */
 public final class NfsStatus {
     private NfsStatus() {
     }
@@ -71,7 +77,7 @@ public final class NfsStatus {
     public static final int NFS4ERR_NOT_ONLY_OP = 10081;
     public static final int NFS4ERR_WRONG_TYPE = 10083;
 
-    private static final java.util.Map<Integer, String> NAMES = new java.util.HashMap<>();
+    private static final Map<Integer, String> NAMES = new HashMap<>();
 
     static {
         for (var f : NfsStatus.class.getFields()) {
