@@ -148,6 +148,26 @@ class IndexWatcherTest {
         }
     }
 
+    /**
+     * Our own checks must not wake us: SQLite, run as root as here, re-owns {@code -wal} whenever
+     * a connection opens it, and inotify reports that as a modification. The long-lived connection
+     * opens nothing per check, so an idle watcher checks at its polls only (with a self-wake loop
+     * it was about 50 a second).
+     */
+    @Test
+    void anIdleWatcherDoesNotWakeItself() throws Exception {
+        try (NixDbWriter w = NixDbWriter.create(root)) {
+            w.register("a", 1);
+            startWatching(Duration.ofSeconds(2), IndexWatcher.Options.defaults().withPollInterval(Duration.ofMillis(500)));
+            Thread.sleep(500); // the start's own notifications settle
+            long before = watcher.status().refreshes();
+            Thread.sleep(2000);
+            long checks = watcher.status().refreshes() - before;
+            System.out.println("IndexWatcher: " + checks + " checks in 2 s idle");
+            assertTrue(checks <= 10, checks + " checks in 2 s: the watcher wakes itself");
+        }
+    }
+
     @Test
     void pollingAloneNoticesChanges() throws Exception {
         try (NixDbWriter w = NixDbWriter.create(root)) {
