@@ -33,7 +33,7 @@ import org.nixnfs.store.testing.NixStoreFixture;
  * returns data and every rule evaluates without error; then the alerts fire when their
  * conditions are made true (the server stalls while a path is registered, GC cannot run
  * nix-store, the server stops). The dashboard's query results are written to
- * target/prometheus-live/dashboard.json (deploy/grafana/plot-dashboard plots them).
+ * target/prometheus-live/ (deploy/grafana/plot-dashboard plots them).
  *
  * <p>The methods run in order: each later one changes the server's state for good.
  */
@@ -95,6 +95,7 @@ class PrometheusLiveTest {
     @AfterAll
     static void stop() throws Exception {
         if (prometheus != null) {
+            dashboardResults("whole-run.json"); // healthy, stalled, GC failing, stopped: for plot-dashboard
             prometheus.close();
         }
         if (server != null) {
@@ -122,14 +123,15 @@ class PrometheusLiveTest {
         return l;
     }
 
-    @Test
-    @Order(1)
-    void everyDashboardQueryReturnsData() throws Exception {
-        Instant end = Instant.now();
+    /**
+     * Every panel query over the run so far, with the results, to {@code target/prometheus-live/NAME}
+     * (input of deploy/grafana/plot-dashboard); returns the queries without a single number.
+     */
+    static List<String> dashboardResults(String name) throws Exception {
         ArrayNode report = new ObjectMapper().createArrayNode();
         List<String> empty = new ArrayList<>();
-        List<PanelQuery> queries = panelQueries();
-        for (PanelQuery q : queries) {
+        Instant end = Instant.now();
+        for (PanelQuery q : panelQueries()) {
             JsonNode matrix = prometheus.queryRange(q.promql(), started, end);
             boolean hasNumber = false;
             for (JsonNode series : matrix) {
@@ -146,9 +148,17 @@ class PrometheusLiveTest {
                     .put("promql", q.promql());
             entry.set("result", matrix);
         }
-        Path out = Files.createDirectories(Path.of("target", "prometheus-live")).resolve("dashboard.json");
+        Path out = Files.createDirectories(Path.of("target", "prometheus-live")).resolve(name);
         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.toFile(), report);
-        assertEquals(List.of(), empty, "dashboard queries without a single number over the test's run (all in " + out + ")");
+        return empty;
+    }
+
+    @Test
+    @Order(1)
+    void everyDashboardQueryReturnsData() throws Exception {
+        List<PanelQuery> queries = panelQueries();
+        assertEquals(List.of(), dashboardResults("healthy.json"),
+                "dashboard queries without a single number over the test's run (all in target/prometheus-live)");
         assertTrue(queries.size() >= 40, "the dashboard has its queries: " + queries.size());
 
         // Grafana's variables: label_values(nixnfs_index_paths, job), then instance within the job.
