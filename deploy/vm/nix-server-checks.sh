@@ -65,8 +65,10 @@ journalctl -u nixnfs-healthcheck --no-pager | grep -q 'restarting nixnfs.service
 say "the GC timer's service deletes dead paths through nix-daemon and a dead rules_nixpkgs root"
 systemctl is-active --quiet nixnfs-gc.timer || fail "nixnfs-gc.timer is not active"
 old=$(push old-tool.txt "a tool nobody uses any more")
-ssh nix-server nix-store --add-root '~/rules_nixpkgs_gcroots/old-tool' -r "$old" >/dev/null # as rules_nixpkgs does
+ssh -n nix-server nix-store --add-root '~/rules_nixpkgs_gcroots/old-tool' -r "$old" >/dev/null # as rules_nixpkgs does
 [[ -L /var/lib/nix-push/rules_nixpkgs_gcroots/old-tool ]] || fail "no rules_nixpkgs root made by the push user"
+# Making a root counts as a use (a re-push): this one was made a month ago, and nobody read the path since.
+touch -h -d '30 days ago' /var/lib/nix-push/rules_nixpkgs_gcroots/old-tool
 junk=$(push junk.txt "pushed, never used, never rooted")
 pushed=$SECONDS
 remount # the tool is read again, after the restarts: in use
