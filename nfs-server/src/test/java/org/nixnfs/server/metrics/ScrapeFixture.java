@@ -64,9 +64,14 @@ public final class ScrapeFixture implements AutoCloseable {
      * bytes read.
      */
     public long traffic() throws IOException {
+        return traffic(server.address(), data);
+    }
+
+    /** {@link #traffic()} against any server exporting {@code data}. */
+    public static long traffic(InetSocketAddress server, StorePath data) throws IOException {
         long read = 0;
         for (int minor : new int[] {0, 1}) {
-            try (Nfs4TestClient c = Nfs4TestClient.connect(server.address(), minor)) {
+            try (Nfs4TestClient c = Nfs4TestClient.connect(server, minor)) {
                 byte[] fh = c.lookup("/nix/store/" + data.baseName());
                 c.getAttr(fh, Nfs4TestClient.SIZE);
                 read += c.readAll(fh, 0, Nfs4TestClient.ANONYMOUS_STATEID, 1 << 20).length;

@@ -1,0 +1,93 @@
+# Runs as root inside the Nix server VM, after check-nix-server has run the runbook of
+# deploy/nix-server.md: what an operator expects of the server it describes. Root is also the
+# client here (its ~/.ssh/config has the runbook's "Host nix-server" entry).
+say() { echo "nix-server-checks: [${SECONDS}s] $*" >&2; }
+fail() {
+  echo "nix-server-checks: FAILED: $*" >&2
+  systemctl status nixnfs --no-pager -n 0 >&2 || true
+  journalctl -u nixnfs -u nixnfs-gc -u nixnfs-healthcheck --no-pager -n 60 >&2 || true
+  exit 1
+}
+wait_for() { # WHAT SECONDS COMMAND...: polls COMMAND once a second until it succeeds
+  local what=$1 end=$((SECONDS + $2)); shift 2
+  until "$@"; do (( SECONDS < end )) || fail "gave up waiting until $what"; sleep 1; done
+}
+ready() { [[ $(curl -fsS --max-time 5 http://127.0.0.1:9100/readyz 2>/dev/null) == ready ]]; }
+main_pid() { systemctl show -p MainPID --value nixnfs; }
+back_with_new_pid() { # OLD_PID: active, ready, another process
+  local pid; pid=$(main_pid)
+  [[ $(systemctl is-active nixnfs) == active && $pid != 0 && $pid != "$1" ]] && ready
+}
+export NIX_CONFIG=$'experimental-features = nix-command\nsubstituters ='
+client_store=/root/client-store
+push() { # NAME CONTENT: adds a file to the client's own store and pushes it as rules_nixpkgs does; prints the path
+  printf '%s\n' "$2" > "/tmp/$1"
+  local p; p=$(nix-store --store "$client_store" --add "/tmp/$1")
+  nix copy --from "$client_store" --to ssh-ng://nix-server "$p" >&2
+  echo "$p"
+}
+mount_opts=$(grep -o 'mount -t nfs4 -o [^ ]*' /root/nixnfs/README.md | head -1 | cut -d' ' -f5)
+remount() { # README's executor mount, fresh (no cached lookups or data)
+  mountpoint -q /mnt/executor && umount /mnt/executor
+  mkdir -p /mnt/executor && mount -t nfs4 -o "$mount_opts" localhost:/nix/store /mnt/executor
+}
+
+say "nixnfs is active and ready, nix-daemon serves the store"
+[[ $(systemctl is-active nixnfs) == active ]] || fail "nixnfs.service is not active"
+ready || fail "/readyz does not answer 'ready'"
+systemctl is-active --quiet nix-daemon.socket || fail "nix-daemon.socket is not active"
+systemctl show -p User --value nixnfs | grep -qx nixnfs || fail "nixnfs does not run as nixnfs"
+
+say "a path pushed over SSH (nix copy --to ssh-ng://nix-server) is exported over NFS"
+tool=$(push tool.txt "the tool in use")
+remount
+[[ $(cat "/mnt/executor/${tool#/nix/store/}") == "the tool in use" ]] || fail "$tool not readable over NFS"
+
+say "systemctl restart brings it back"
+pid=$(main_pid)
+systemctl restart nixnfs
+wait_for "nixnfs is back after systemctl restart" 180 back_with_new_pid "$pid"
+[[ $(cat "/mnt/executor/${tool#/nix/store/}") == "the tool in use" ]] || fail "the mount does not read after a restart"
+
+say "kill -9 brings it back (Restart=on-failure)"
+pid=$(main_pid)
+kill -9 "$pid"
+wait_for "nixnfs is back after kill -9" 180 back_with_new_pid "$pid"
+
+say "the health-check timer restarts a server that stopped answering (SIGSTOP)"
+systemctl is-active --quiet nixnfs-healthcheck.timer || fail "nixnfs-healthcheck.timer is not active"
+pid=$(main_pid)
+kill -STOP "$pid"
+wait_for "nixnfs-healthcheck.timer has restarted nixnfs" 300 back_with_new_pid "$pid"
+journalctl -u nixnfs-healthcheck --no-pager | grep -q 'restarting nixnfs.service' \
+  || fail "the restart did not come from nixnfs-healthcheck"
+
+say "the GC timer's service deletes dead paths through nix-daemon and a dead rules_nixpkgs root"
+systemctl is-active --quiet nixnfs-gc.timer || fail "nixnfs-gc.timer is not active"
+old=$(push old-tool.txt "a tool nobody uses any more")
+ssh -n nix-server nix-store --add-root '~/rules_nixpkgs_gcroots/old-tool' -r "$old" >/dev/null # as rules_nixpkgs does
+[[ -L /var/lib/nix-push/rules_nixpkgs_gcroots/old-tool ]] || fail "no rules_nixpkgs root made by the push user"
+# Making a root counts as a use (a re-push): this one was made a month ago, and nobody read the path since.
+touch -h -d '30 days ago' /var/lib/nix-push/rules_nixpkgs_gcroots/old-tool
+junk=$(push junk.txt "pushed, never used, never rooted")
+pushed=$SECONDS
+remount # the tool is read again, after the restarts: in use
+[[ $(cat "/mnt/executor/${tool#/nix/store/}") == "the tool in use" ]] || fail "the tool is not readable"
+wait_for "the pushed paths are older than --grace (2 s)" 30 test $((SECONDS - pushed)) -ge 3
+nixnfs gc --dry-run | tee /tmp/plan.txt >&2
+grep -q "${old#/nix/store/}" /tmp/plan.txt && grep -q "${junk#/nix/store/}" /tmp/plan.txt \
+  || fail "the plan does not include the dead paths"
+systemctl start nixnfs-gc.service   # what nixnfs-gc.timer starts
+for p in "$old" "$junk"; do
+  ! nix-store --check-validity "$p" 2>/dev/null || fail "$p is still valid after GC"
+  [[ ! -e $p ]] || fail "$p is still on disk"
+done
+nix-store --check-validity "$tool" || fail "GC deleted the tool in use"
+[[ ! -L /var/lib/nix-push/rules_nixpkgs_gcroots/old-tool ]] || fail "the dead rules_nixpkgs root is still there"
+
+say "journalctl -u nixnfs shows the starts and the GC run"
+journal=$(journalctl -u nixnfs --no-pager)
+grep -q 'Serving /nix/store' <<<"$journal" || fail "no start line in the journal"
+grep -q 'GC freed' <<<"$journal" || fail "no GC line in the journal"
+grep -E 'Serving /nix/store|GC freed|deleted|removed' <<<"$journal" | tail -n 8 >&2
+say "all passed"
