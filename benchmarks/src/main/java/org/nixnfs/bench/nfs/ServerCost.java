@@ -6,8 +6,10 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What one request costs each server, independent of how busy the machine is:
@@ -15,7 +17,7 @@ import java.util.Locale;
  *
  * <p>For each benchmark operation, runs it N times from one client (one request in flight, so
  * each request wakes the server up from idle, as an executor's requests mostly do) and reads,
- * before and after, the server process's CPU time (utime + stime of /proc/PID/stat) and the
+ * before and after, the server process's CPU time (its threads' /proc/PID/task/TID/schedstat) and the
  * context switches of all its threads (voluntary + involuntary, /proc/PID/task/* /status).
  * Prints server CPU µs and context switches per operation, and the client's mean latency.
  *
@@ -43,6 +45,7 @@ public final class ServerCost {
             }
         }
         System.out.printf("%-8s %-10s %10s %12s %12s %12s%n", "server", "operation", "requests", "cpu µs/op", "ctxsw/op", "mean µs/op");
+        Map<String, Double> cpu = new LinkedHashMap<>(); // "target op" -> CPU µs per operation
         for (String[] s : servers) {
             String target = s[0];
             long pid = Long.parseLong(s[1]);
@@ -55,47 +58,73 @@ public final class ServerCost {
                 long size = c.getattr(big);
                 byte[] bst = c.open(big);
                 long[] off = {0};
-                measure(target, pid, "getattr", n, 1, () -> c.getattr(ga));
-                measure(target, pid, "lookup", n, 1, () -> c.lookup(dir, name));
-                measure(target, pid, "smallFile", n / 4, 4, () -> {
+                measure(cpu, target, pid, "null", n, 1, c::nullCall);
+                measure(cpu, target, pid, "getattr", n, 1, () -> c.getattr(ga));
+                measure(cpu, target, pid, "lookup", n, 1, () -> c.lookup(dir, name));
+                measure(cpu, target, pid, "smallFile", n / 4, 4, () -> {
                     byte[] fh = c.lookup(dir, name);
                     byte[] st = c.open(fh);
                     c.read(fh, st, 0, NfsBench.SMALL_READ);
                     c.close(fh, st);
                 });
-                measure(target, pid, "readdir", Math.max(20, n / 50), 0, () -> c.readdir(bigDir, NfsBench.READDIR_SIZE, null));
-                measure(target, pid, "seqRead", Math.max(100, n / 10), 1, () -> {
+                measure(cpu, target, pid, "readdir", Math.max(20, n / 50), 0, () -> c.readdir(bigDir, NfsBench.READDIR_SIZE, null));
+                measure(cpu, target, pid, "seqRead", Math.max(100, n / 10), 1, () -> {
                     c.read(big, bst, off[0], NfsBench.READ_SIZE);
                     off[0] = off[0] + NfsBench.READ_SIZE >= size ? 0 : off[0] + NfsBench.READ_SIZE;
                 });
                 c.close(big, bst);
             }
         }
+        if (cpu.containsKey("nixnfs getattr") && cpu.containsKey("ganesha getattr")) {
+            StringBuilder sb = new StringBuilder("nixnfs/ganesha CPU per request:");
+            for (String op : new String[] {"null", "getattr", "lookup", "smallFile", "readdir", "seqRead"}) {
+                sb.append(String.format(Locale.ROOT, " %s %.2f%s;", op, cpu.get("nixnfs " + op) / cpu.get("ganesha " + op),
+                        op.equals("getattr") || op.equals("lookup") ? " (target ≤ 0.50)" : ""));
+            }
+            sb.setLength(sb.length() - 1);
+            System.out.println(sb);
+        }
     }
 
     /** Runs op n times; rpcsPerOp 0 means "not a fixed number" (READDIR pages). */
-    static void measure(String target, long pid, String name, int n, int rpcsPerOp, Op op) throws IOException {
+    static void measure(Map<String, Double> cpu, String target, long pid, String name, int n, int rpcsPerOp, Op op)
+            throws IOException {
         for (int i = 0; i < Math.min(n, 200); i++) {
             op.run(); // warm this path
         }
-        long cpu0 = cpuTicks(pid);
+        long cpu0 = cpuNanos(pid);
         long cs0 = contextSwitches(pid);
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             op.run();
         }
         long t1 = System.nanoTime();
-        long cpu1 = cpuTicks(pid);
+        long cpu1 = cpuNanos(pid);
         long cs1 = contextSwitches(pid);
-        double tick = 1e6 / 100; // USER_HZ is 100 on Linux
+        double cpuMicros = (cpu1 - cpu0) / 1e3 / n;
+        cpu.put(target + " " + name, cpuMicros);
         System.out.printf(Locale.ROOT, "%-8s %-10s %10d %12.1f %12.2f %12.1f%n", target, name, n,
-                (cpu1 - cpu0) * tick / n, (double) (cs1 - cs0) / n, (t1 - t0) / 1e3 / n);
+                cpuMicros, (double) (cs1 - cs0) / n, (t1 - t0) / 1e3 / n);
     }
 
-    static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+    /**
+     * The CPU time of all the process's threads in nanoseconds (the first field of each
+     * /proc/PID/task/TID/schedstat), not /proc/PID/stat's 10 ms ticks, which are too coarse
+     * for requests of tens of microseconds.
+     */
+    static long cpuNanos(long pid) throws IOException {
+        long total = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks) {
+                try {
+                    String stat = Files.readString(t.resolve("schedstat"));
+                    total += Long.parseLong(stat.substring(0, stat.indexOf(' ')));
+                } catch (IOException e) {
+                    // the thread ended
+                }
+            }
+        }
+        return total;
     }
 
     static long contextSwitches(long pid) throws IOException {
