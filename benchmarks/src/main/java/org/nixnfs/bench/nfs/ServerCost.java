@@ -13,12 +13,15 @@ import java.util.Map;
 
 /**
  * What one request costs each server, independent of how busy the machine is:
- * {@code ServerCost nixnfs=PID ganesha=PID [N]} (with the {@link Dataset} system properties).
+ * {@code ServerCost nixnfs=PID ganesha=PID [SECONDS] [ops=null,getattr,...]} (with the
+ * {@link Dataset} system properties; any two targets, e.g. two nixnfs builds, compare alike).
  *
- * <p>For each benchmark operation, runs it N times from one client (one request in flight, so
+ * <p>For each benchmark operation, NULL (the floor) first, runs it for SECONDS (default 3) from
+ * one client per server, the servers in turn (one request in flight, so
  * each request wakes the server up from idle, as an executor's requests mostly do) and reads,
- * before and after, the server process's CPU time (its threads' /proc/PID/task/TID/schedstat) and the
- * context switches of all its threads (voluntary + involuntary, /proc/PID/task/* /status).
+ * before and after, the server process's CPU time (utime + stime of /proc/PID/stat) and the
+ * context switches of its live threads (voluntary + involuntary, /proc/PID/task/* /status: a
+ * thread that ends meanwhile takes its count along, which can make the figure low or negative).
  * Prints server CPU µs and context switches per operation, and the client's mean latency.
  *
  * <p>Latency on a loaded machine is mostly waiting for a core; these two figures say how much
@@ -33,98 +36,141 @@ public final class ServerCost {
         void run() throws IOException;
     }
 
-    public static void main(String[] args) throws Exception {
-        Dataset ds = Dataset.fromSystemProperties();
-        int n = 2000;
-        List<String[]> servers = new ArrayList<>();
-        for (String a : args) {
-            if (a.contains("=")) {
-                servers.add(a.split("=", 2));
-            } else {
-                n = Integer.parseInt(a);
-            }
+    /** One server, with a client connected to it and the handles the operations use. */
+    private static final class Subject implements AutoCloseable {
+        final String target;
+        final long pid;
+        final BenchNfsClient c;
+        final byte[] dir;
+        final byte[] name;
+        final byte[] ga;
+        final byte[] bigDir;
+        final byte[] big;
+        final long size;
+        final byte[] bst;
+        long off;
+
+        Subject(Dataset ds, String target, long pid) throws IOException {
+            this.target = target;
+            this.pid = pid;
+            this.c = BenchNfsClient.connect(Dataset.server(target));
+            dir = c.lookupPath(Dataset.remote(Dataset.parent(ds.smallFile())));
+            name = Dataset.name(ds.smallFile()).getBytes(StandardCharsets.UTF_8);
+            ga = c.lookupPath(Dataset.remote(ds.getattrFile()));
+            bigDir = c.lookupPath(Dataset.remote(ds.bigDirectory()));
+            big = c.lookupPath(Dataset.remote(ds.bigFile()));
+            size = c.getattr(big);
+            bst = c.open(big);
         }
-        System.out.printf("%-8s %-10s %10s %12s %12s %12s%n", "server", "operation", "requests", "cpu µs/op", "ctxsw/op", "mean µs/op");
-        Map<String, Double> cpu = new LinkedHashMap<>(); // "target op" -> CPU µs per operation
-        for (String[] s : servers) {
-            String target = s[0];
-            long pid = Long.parseLong(s[1]);
-            try (BenchNfsClient c = BenchNfsClient.connect(Dataset.server(target))) {
-                byte[] dir = c.lookupPath(Dataset.remote(Dataset.parent(ds.smallFile())));
-                byte[] name = Dataset.name(ds.smallFile()).getBytes(StandardCharsets.UTF_8);
-                byte[] ga = c.lookupPath(Dataset.remote(ds.getattrFile()));
-                byte[] bigDir = c.lookupPath(Dataset.remote(ds.bigDirectory()));
-                byte[] big = c.lookupPath(Dataset.remote(ds.bigFile()));
-                long size = c.getattr(big);
-                byte[] bst = c.open(big);
-                long[] off = {0};
-                measure(cpu, target, pid, "null", n, 1, c::nullCall);
-                measure(cpu, target, pid, "getattr", n, 1, () -> c.getattr(ga));
-                measure(cpu, target, pid, "lookup", n, 1, () -> c.lookup(dir, name));
-                measure(cpu, target, pid, "smallFile", n / 4, 4, () -> {
+
+        Op op(String operation) {
+            return switch (operation) {
+                case "null" -> c::nullCall;
+                case "getattr" -> () -> c.getattr(ga);
+                case "lookup" -> () -> c.lookup(dir, name);
+                case "smallFile" -> () -> {
                     byte[] fh = c.lookup(dir, name);
                     byte[] st = c.open(fh);
                     c.read(fh, st, 0, NfsBench.SMALL_READ);
                     c.close(fh, st);
-                });
-                measure(cpu, target, pid, "readdir", Math.max(20, n / 50), 0, () -> c.readdir(bigDir, NfsBench.READDIR_SIZE, null));
-                measure(cpu, target, pid, "seqRead", Math.max(100, n / 10), 1, () -> {
-                    c.read(big, bst, off[0], NfsBench.READ_SIZE);
-                    off[0] = off[0] + NfsBench.READ_SIZE >= size ? 0 : off[0] + NfsBench.READ_SIZE;
-                });
-                c.close(big, bst);
-            }
+                };
+                case "readdir" -> () -> c.readdir(bigDir, NfsBench.READDIR_SIZE, null);
+                case "seqRead" -> () -> {
+                    c.read(big, bst, off, NfsBench.READ_SIZE);
+                    off = off + NfsBench.READ_SIZE >= size ? 0 : off + NfsBench.READ_SIZE;
+                };
+                default -> throw new IllegalArgumentException(operation);
+            };
         }
-        if (cpu.containsKey("nixnfs getattr") && cpu.containsKey("ganesha getattr")) {
-            StringBuilder sb = new StringBuilder("nixnfs/ganesha CPU per request:");
-            for (String op : new String[] {"null", "getattr", "lookup", "smallFile", "readdir", "seqRead"}) {
-                sb.append(String.format(Locale.ROOT, " %s %.2f%s;", op, cpu.get("nixnfs " + op) / cpu.get("ganesha " + op),
-                        op.equals("getattr") || op.equals("lookup") ? " (target ≤ 0.50)" : ""));
-            }
-            sb.setLength(sb.length() - 1);
-            System.out.println(sb);
+
+        @Override
+        public void close() throws IOException {
+            c.close(big, bst);
+            c.close();
         }
     }
 
-    /** Runs op n times; rpcsPerOp 0 means "not a fixed number" (READDIR pages). */
-    static void measure(Map<String, Double> cpu, String target, long pid, String name, int n, int rpcsPerOp, Op op)
-            throws IOException {
-        for (int i = 0; i < Math.min(n, 200); i++) {
-            op.run(); // warm this path
+    static final String[] OPERATIONS = {"null", "getattr", "lookup", "smallFile", "readdir", "seqRead"};
+
+    public static void main(String[] args) throws Exception {
+        Dataset ds = Dataset.fromSystemProperties();
+        double seconds = 3;
+        String[] operations = OPERATIONS;
+        List<Subject> servers = new ArrayList<>();
+        try {
+            for (String a : args) {
+                if (a.startsWith("ops=")) {
+                    operations = a.substring(4).split(",");
+                } else if (a.contains("=")) {
+                    String[] tp = a.split("=", 2);
+                    servers.add(new Subject(ds, tp[0], Long.parseLong(tp[1])));
+                } else {
+                    seconds = Double.parseDouble(a);
+                }
+            }
+            System.out.printf("%-8s %-10s %10s %12s %12s %12s%n", "server", "operation", "requests", "cpu µs/op", "ctxsw/op", "mean µs/op");
+            Map<String, Double> cpu = new LinkedHashMap<>(); // "target op" -> CPU µs per operation
+            // Operation by operation, the servers one after the other: what the machine does
+            // meanwhile drifts less between the two figures a ratio compares.
+            for (String op : operations) {
+                for (Subject s : servers) {
+                    measure(cpu, s.target, s.pid, op, seconds, s.op(op));
+                }
+            }
+            if (servers.size() == 2) {
+                String a = servers.get(0).target;
+                String b = servers.get(1).target;
+                StringBuilder sb = new StringBuilder(a + "/" + b + " CPU per request:");
+                for (String op : operations) {
+                    sb.append(String.format(Locale.ROOT, " %s %.2f%s;", op, cpu.get(a + " " + op) / cpu.get(b + " " + op),
+                            op.equals("getattr") || op.equals("lookup") ? " (target ≤ 0.50)" : ""));
+                }
+                sb.setLength(sb.length() - 1);
+                System.out.println(sb);
+            }
+        } finally {
+            for (Subject s : servers) {
+                s.close();
+            }
         }
-        long cpu0 = cpuNanos(pid);
-        long cs0 = contextSwitches(pid);
-        long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
+    }
+
+    /**
+     * Runs op for half a second to warm its path, then for {@code seconds}, and records the
+     * server's CPU per operation. Seconds, not a count of operations: the CPU time the kernel
+     * reports for a process (threads that ended included) is in 10 ms ticks, so a figure is
+     * only as precise as the run is long (3 s of a server using a third of a core: ~1%).
+     */
+    static void measure(Map<String, Double> cpu, String target, long pid, String name, double seconds, Op op)
+            throws IOException {
+        long warmEnd = System.nanoTime() + 500_000_000L;
+        while (System.nanoTime() < warmEnd) {
             op.run();
         }
-        long t1 = System.nanoTime();
-        long cpu1 = cpuNanos(pid);
+        long cpu0 = cpuTicks(pid);
+        long cs0 = contextSwitches(pid);
+        long t0 = System.nanoTime();
+        long end = t0 + (long) (seconds * 1e9);
+        long t1;
+        int n = 0;
+        do {
+            op.run();
+            n++;
+            t1 = System.nanoTime();
+        } while (t1 < end);
+        long cpu1 = cpuTicks(pid);
         long cs1 = contextSwitches(pid);
-        double cpuMicros = (cpu1 - cpu0) / 1e3 / n;
+        double cpuMicros = (cpu1 - cpu0) * (1e6 / 100) / n; // USER_HZ is 100 on Linux
         cpu.put(target + " " + name, cpuMicros);
         System.out.printf(Locale.ROOT, "%-8s %-10s %10d %12.1f %12.2f %12.1f%n", target, name, n,
                 cpuMicros, (double) (cs1 - cs0) / n, (t1 - t0) / 1e3 / n);
     }
 
-    /**
-     * The CPU time of all the process's threads in nanoseconds (the first field of each
-     * /proc/PID/task/TID/schedstat), not /proc/PID/stat's 10 ms ticks, which are too coarse
-     * for requests of tens of microseconds.
-     */
-    static long cpuNanos(long pid) throws IOException {
-        long total = 0;
-        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
-            for (Path t : tasks) {
-                try {
-                    String stat = Files.readString(t.resolve("schedstat"));
-                    total += Long.parseLong(stat.substring(0, stat.indexOf(' ')));
-                } catch (IOException e) {
-                    // the thread ended
-                }
-            }
-        }
-        return total;
+    /** utime + stime of the process (fields 14 and 15 of /proc/PID/stat), threads that ended included. */
+    static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     static long contextSwitches(long pid) throws IOException {
