@@ -123,7 +123,7 @@ public final class ResultTable {
     /** GETATTR's and LOOKUP's p50 over the NULL floor's, per server (GETATTR's target: at most 1.30). */
     static String overFloor(Map<String, Map<String, Figures>> results) {
         Map<String, Figures> floor = results.get("nullCall");
-        if (floor == null) {
+        if (floor == null || (!results.containsKey("getattr") && !results.containsKey("lookup"))) {
             return "";
         }
         StringBuilder sb = new StringBuilder("p50 over the NULL floor's:");
