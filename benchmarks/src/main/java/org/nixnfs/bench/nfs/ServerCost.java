@@ -112,6 +112,11 @@ public final class ServerCost {
             Map<String, Double> cpu = new LinkedHashMap<>(); // "target op" -> CPU µs per operation
             // Operation by operation, the servers one after the other: what the machine does
             // meanwhile drifts less between the two figures a ratio compares.
+            // After JMH, a server first meets what the 64-client benchmarks left behind (seen: a
+            // NULL at 449 µs mean and 45 µs of CPU in the first 3 s): settle before measuring.
+            for (Subject s : servers) {
+                run(s.op("getattr"), 3);
+            }
             for (String op : operations) {
                 for (Subject s : servers) {
                     measure(cpu, s.target, s.pid, op, seconds, s.op(op));
@@ -143,10 +148,7 @@ public final class ServerCost {
      */
     static void measure(Map<String, Double> cpu, String target, long pid, String name, double seconds, Op op)
             throws IOException {
-        long warmEnd = System.nanoTime() + 500_000_000L;
-        while (System.nanoTime() < warmEnd) {
-            op.run();
-        }
+        run(op, 0.5);
         long cpu0 = cpuTicks(pid);
         long cs0 = contextSwitches(pid);
         long t0 = System.nanoTime();
@@ -164,6 +166,13 @@ public final class ServerCost {
         cpu.put(target + " " + name, cpuMicros);
         System.out.printf(Locale.ROOT, "%-8s %-10s %10d %12.1f %12.2f %12.1f%n", target, name, n,
                 cpuMicros, (double) (cs1 - cs0) / n, (t1 - t0) / 1e3 / n);
+    }
+
+    private static void run(Op op, double seconds) throws IOException {
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+            op.run();
+        }
     }
 
     /** utime + stime of the process (fields 14 and 15 of /proc/PID/stat), threads that ended included. */
