@@ -19,7 +19,7 @@ bench_build() {
   bjar=$here/target/benchmarks.jar
   if { [[ -z ${NIXNFS_JAR:-} ]] && _bench_stale "$njar"; } || _bench_stale "$bjar"; then
     echo "${0##*/}: building nixnfs and the benchmarks (Maven)" >&2
-    (cd "$root" && ./mvnw -q -B -DskipTests install -pl nfs-server,benchmarks -am) >&2
+    (cd "$root" && ./mvnw -q -B -DskipTests package -pl nfs-server,benchmarks -am) >&2
   fi
 }
 

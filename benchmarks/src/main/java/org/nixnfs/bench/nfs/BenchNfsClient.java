@@ -134,6 +134,17 @@ public final class BenchNfsClient implements AutoCloseable {
 
     // ---- the operations the benchmarks time
 
+    /**
+     * The NULL procedure (no arguments, no results) with the same credential on the same
+     * connection: a round trip through the server's RPC layer and nothing else, the floor
+     * under every COMPOUND.
+     */
+    public void nullCall() throws IOException {
+        rpcHeader(0);
+        send();
+        readReplyHeader();
+    }
+
     /** PUTROOTFH, LOOKUP each component of an absolute path, GETFH: the file handle of a path. */
     public byte[] lookupPath(String path) throws IOException {
         begin(true);
@@ -328,12 +339,17 @@ public final class BenchNfsClient implements AutoCloseable {
 
     // ---- COMPOUND building
 
-    private void begin(boolean sequence) {
+    /** The record mark's place and the RPC call header of NFSv4 procedure {@code proc}. */
+    private void rpcHeader(int proc) {
         out.clear();
-        out.putInt(0); // record mark, filled in by call()
-        out.putInt(++xid).putInt(0).putInt(2).putInt(NFS_PROGRAM).putInt(4).putInt(1);
+        out.putInt(0); // record mark, filled in by send()
+        out.putInt(++xid).putInt(0).putInt(2).putInt(NFS_PROGRAM).putInt(4).putInt(proc);
         out.putInt(1).putInt(cred.length).put(cred); // AUTH_SYS (cred is padded already)
         out.putInt(0).putInt(0); // verifier AUTH_NONE
+    }
+
+    private void begin(boolean sequence) {
+        rpcHeader(1); // COMPOUND
         out.putInt(0); // tag ""
         out.putInt(1); // minor version
         opCountPos = out.position();
@@ -384,12 +400,29 @@ public final class BenchNfsClient implements AutoCloseable {
     /** Sends the call, reads the reply record, checks the RPC and COMPOUND headers, and SEQUENCE. */
     private void call() throws IOException {
         out.putInt(opCountPos, opCount);
+        send();
+        readReplyHeader();
+        compoundStatus = in.getInt();
+        int tagLen = in.getInt();
+        in.position(in.position() + pad4(tagLen));
+        resultsLeft = in.getInt();
+        if (withSequence) {
+            expect(OP_SEQUENCE);
+            in.position(in.position() + 16 + 5 * 4);
+        }
+    }
+
+    private void send() throws IOException {
         int len = out.position() - 4;
         out.putInt(0, 0x80000000 | len);
         out.flip();
         while (out.hasRemaining()) {
             channel.write(out);
         }
+    }
+
+    /** Reads the reply record and checks its RPC header up to the procedure's results. */
+    private void readReplyHeader() throws IOException {
         readRecord();
         int gotXid = in.getInt();
         if (gotXid != xid) {
@@ -408,14 +441,6 @@ public final class BenchNfsClient implements AutoCloseable {
         int acceptStat = in.getInt();
         if (acceptStat != 0) {
             throw new IOException("RPC call not accepted: accept_stat " + acceptStat);
-        }
-        compoundStatus = in.getInt();
-        int tagLen = in.getInt();
-        in.position(in.position() + pad4(tagLen));
-        resultsLeft = in.getInt();
-        if (withSequence) {
-            expect(OP_SEQUENCE);
-            in.position(in.position() + 16 + 5 * 4);
         }
     }
 

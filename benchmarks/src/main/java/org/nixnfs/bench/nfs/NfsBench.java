@@ -34,6 +34,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * operations). The data set is benchmarks/dataset (see {@link Dataset}).
  *
  * <ul>
+ *   <li>{@code nullCall}: the NULL procedure on the same connection: the floor of a round trip
+ *       (client, loopback, the server's RPC layer) under every COMPOUND; local: nothing
+ *       (the cost of a JMH call).</li>
  *   <li>{@code getattr}: SEQUENCE PUTFH GETATTR on a handle the client holds (stat() once the
  *       attribute cache expired); local: lstat.</li>
  *   <li>{@code lookup}: SEQUENCE PUTFH LOOKUP GETFH GETATTR of one component (stdio.h in
@@ -115,6 +118,15 @@ public class NfsBench {
     }
 
     // ---- single client
+
+    @Benchmark
+    public int nullCall() throws IOException {
+        if (client == null) {
+            return 0;
+        }
+        client.nullCall();
+        return 1;
+    }
 
     @Benchmark
     public long getattr() throws IOException {

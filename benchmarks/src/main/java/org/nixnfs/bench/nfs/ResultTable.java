@@ -30,6 +30,7 @@ public final class ResultTable {
 
     /** Benchmarks in table order, with their label and whether a READ op moves 1 MiB. */
     private static final String[][] ORDER = {
+        {"nullCall", "NULL RPC (the floor)"},
         {"getattr", "GETATTR (warm handle)"},
         {"lookup", "LOOKUP one component"},
         {"smallFile", "4 KiB file: LOOKUP+OPEN+READ+CLOSE"},
@@ -98,7 +99,7 @@ public final class ResultTable {
                 continue;
             }
             boolean seq = b[0].startsWith("seqRead");
-            boolean latencyTarget = !seq;
+            boolean latencyTarget = !seq && !b[0].equals("nullCall");
             rows.add(row(b[1], "p50 µs", byTarget, f -> f.p50() * 1e6 / perSecond(f.unit()), latencyTarget ? "≤ 0.70" : ""));
             rows.add(row("", "p99 µs", byTarget, f -> f.p99() * 1e6 / perSecond(f.unit()), ""));
             rows.add(row("", seq ? "MiB/s" : "ops/s", byTarget, Figures::opsPerSecond, seq ? "≥ 1.50" : ""));
@@ -107,6 +108,7 @@ public final class ResultTable {
         out.append(title).append('\n').append('\n');
         out.append(markdown(rows));
         out.append('\n');
+        out.append(overFloor(results));
         out.append("machine: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores, Linux ").append(System.getProperty("os.version")).append(", ").append(jvm).append('\n');
         out.append("load average (1, 5, 15 min): ");
@@ -116,6 +118,32 @@ public final class ResultTable {
         out.append(loadAverage()).append(" at the end\n");
         out.append("JMH: ").append(iterations).append("; SampleTime; NFSv4.1 over loopback, one connection per client thread\n");
         return out.toString();
+    }
+
+    /** GETATTR's and LOOKUP's p50 over the NULL floor's, per server (GETATTR's target: at most 1.30). */
+    static String overFloor(Map<String, Map<String, Figures>> results) {
+        Map<String, Figures> floor = results.get("nullCall");
+        if (floor == null || (!results.containsKey("getattr") && !results.containsKey("lookup"))) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder("p50 over the NULL floor's:");
+        for (String bench : new String[] {"getattr", "lookup"}) {
+            Map<String, Figures> byTarget = results.get(bench);
+            if (byTarget == null) {
+                continue;
+            }
+            sb.append(' ').append(bench);
+            for (String t : new String[] {"nixnfs", "ganesha"}) {
+                Figures f = byTarget.get(t);
+                Figures n = floor.get(t);
+                if (f != null && n != null) {
+                    sb.append(String.format(Locale.ROOT, " %s %.2f", t, f.p50() / n.p50()));
+                }
+            }
+            sb.append(bench.equals("getattr") ? " (target for nixnfs ≤ 1.30);" : ";");
+        }
+        sb.setLength(sb.length() - 1);
+        return sb.append('\n').toString();
     }
 
     private static String[] row(String label, String figure, Map<String, Figures> byTarget,

@@ -6,17 +6,22 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What one request costs each server, independent of how busy the machine is:
- * {@code ServerCost nixnfs=PID ganesha=PID [N]} (with the {@link Dataset} system properties).
+ * {@code ServerCost nixnfs=PID ganesha=PID [SECONDS] [ops=null,getattr,...]} (with the
+ * {@link Dataset} system properties; any two targets, e.g. two nixnfs builds, compare alike).
  *
- * <p>For each benchmark operation, runs it N times from one client (one request in flight, so
+ * <p>For each benchmark operation, NULL (the floor) first, runs it for SECONDS (default 3) from
+ * one client per server, the servers in turn (one request in flight, so
  * each request wakes the server up from idle, as an executor's requests mostly do) and reads,
  * before and after, the server process's CPU time (utime + stime of /proc/PID/stat) and the
- * context switches of all its threads (voluntary + involuntary, /proc/PID/task/* /status).
+ * context switches of its live threads (voluntary + involuntary, /proc/PID/task/* /status: a
+ * thread that ends meanwhile takes its count along, which can make the figure low or negative).
  * Prints server CPU µs and context switches per operation, and the client's mean latency.
  *
  * <p>Latency on a loaded machine is mostly waiting for a core; these two figures say how much
@@ -31,71 +36,150 @@ public final class ServerCost {
         void run() throws IOException;
     }
 
-    public static void main(String[] args) throws Exception {
-        Dataset ds = Dataset.fromSystemProperties();
-        int n = 2000;
-        List<String[]> servers = new ArrayList<>();
-        for (String a : args) {
-            if (a.contains("=")) {
-                servers.add(a.split("=", 2));
-            } else {
-                n = Integer.parseInt(a);
-            }
+    /** One server, with a client connected to it and the handles the operations use. */
+    private static final class Subject implements AutoCloseable {
+        final String target;
+        final long pid;
+        final BenchNfsClient c;
+        final byte[] dir;
+        final byte[] name;
+        final byte[] ga;
+        final byte[] bigDir;
+        final byte[] big;
+        final long size;
+        final byte[] bst;
+        long off;
+
+        Subject(Dataset ds, String target, long pid) throws IOException {
+            this.target = target;
+            this.pid = pid;
+            this.c = BenchNfsClient.connect(Dataset.server(target));
+            dir = c.lookupPath(Dataset.remote(Dataset.parent(ds.smallFile())));
+            name = Dataset.name(ds.smallFile()).getBytes(StandardCharsets.UTF_8);
+            ga = c.lookupPath(Dataset.remote(ds.getattrFile()));
+            bigDir = c.lookupPath(Dataset.remote(ds.bigDirectory()));
+            big = c.lookupPath(Dataset.remote(ds.bigFile()));
+            size = c.getattr(big);
+            bst = c.open(big);
         }
-        System.out.printf("%-8s %-10s %10s %12s %12s %12s%n", "server", "operation", "requests", "cpu µs/op", "ctxsw/op", "mean µs/op");
-        for (String[] s : servers) {
-            String target = s[0];
-            long pid = Long.parseLong(s[1]);
-            try (BenchNfsClient c = BenchNfsClient.connect(Dataset.server(target))) {
-                byte[] dir = c.lookupPath(Dataset.remote(Dataset.parent(ds.smallFile())));
-                byte[] name = Dataset.name(ds.smallFile()).getBytes(StandardCharsets.UTF_8);
-                byte[] ga = c.lookupPath(Dataset.remote(ds.getattrFile()));
-                byte[] bigDir = c.lookupPath(Dataset.remote(ds.bigDirectory()));
-                byte[] big = c.lookupPath(Dataset.remote(ds.bigFile()));
-                long size = c.getattr(big);
-                byte[] bst = c.open(big);
-                long[] off = {0};
-                measure(target, pid, "getattr", n, 1, () -> c.getattr(ga));
-                measure(target, pid, "lookup", n, 1, () -> c.lookup(dir, name));
-                measure(target, pid, "smallFile", n / 4, 4, () -> {
+
+        Op op(String operation) {
+            return switch (operation) {
+                case "null" -> c::nullCall;
+                case "getattr" -> () -> c.getattr(ga);
+                case "lookup" -> () -> c.lookup(dir, name);
+                case "smallFile" -> () -> {
                     byte[] fh = c.lookup(dir, name);
                     byte[] st = c.open(fh);
                     c.read(fh, st, 0, NfsBench.SMALL_READ);
                     c.close(fh, st);
-                });
-                measure(target, pid, "readdir", Math.max(20, n / 50), 0, () -> c.readdir(bigDir, NfsBench.READDIR_SIZE, null));
-                measure(target, pid, "seqRead", Math.max(100, n / 10), 1, () -> {
-                    c.read(big, bst, off[0], NfsBench.READ_SIZE);
-                    off[0] = off[0] + NfsBench.READ_SIZE >= size ? 0 : off[0] + NfsBench.READ_SIZE;
-                });
-                c.close(big, bst);
+                };
+                case "readdir" -> () -> c.readdir(bigDir, NfsBench.READDIR_SIZE, null);
+                case "seqRead" -> () -> {
+                    c.read(big, bst, off, NfsBench.READ_SIZE);
+                    off = off + NfsBench.READ_SIZE >= size ? 0 : off + NfsBench.READ_SIZE;
+                };
+                default -> throw new IllegalArgumentException(operation);
+            };
+        }
+
+        @Override
+        public void close() throws IOException {
+            c.close(big, bst);
+            c.close();
+        }
+    }
+
+    static final String[] OPERATIONS = {"null", "getattr", "lookup", "smallFile", "readdir", "seqRead"};
+
+    public static void main(String[] args) throws Exception {
+        Dataset ds = Dataset.fromSystemProperties();
+        double seconds = 3;
+        String[] operations = OPERATIONS;
+        List<Subject> servers = new ArrayList<>();
+        try {
+            for (String a : args) {
+                if (a.startsWith("ops=")) {
+                    operations = a.substring(4).split(",");
+                } else if (a.contains("=")) {
+                    String[] tp = a.split("=", 2);
+                    servers.add(new Subject(ds, tp[0], Long.parseLong(tp[1])));
+                } else {
+                    seconds = Double.parseDouble(a);
+                }
+            }
+            System.out.printf("%-8s %-10s %10s %12s %12s %12s%n", "server", "operation", "requests", "cpu µs/op", "ctxsw/op", "mean µs/op");
+            Map<String, Double> cpu = new LinkedHashMap<>(); // "target op" -> CPU µs per operation
+            // Operation by operation, the servers one after the other: what the machine does
+            // meanwhile drifts less between the two figures a ratio compares.
+            // After JMH, a server first meets what the 64-client benchmarks left behind (seen: a
+            // NULL at 449 µs mean and 45 µs of CPU in the first 3 s): settle before measuring.
+            for (Subject s : servers) {
+                run(s.op("getattr"), 3);
+            }
+            for (String op : operations) {
+                for (Subject s : servers) {
+                    measure(cpu, s.target, s.pid, op, seconds, s.op(op));
+                }
+            }
+            if (servers.size() == 2) {
+                String a = servers.get(0).target;
+                String b = servers.get(1).target;
+                StringBuilder sb = new StringBuilder(a + "/" + b + " CPU per request:");
+                for (String op : operations) {
+                    sb.append(String.format(Locale.ROOT, " %s %.2f%s;", op, cpu.get(a + " " + op) / cpu.get(b + " " + op),
+                            op.equals("getattr") || op.equals("lookup") ? " (target ≤ 0.50)" : ""));
+                }
+                sb.setLength(sb.length() - 1);
+                System.out.println(sb);
+            }
+        } finally {
+            for (Subject s : servers) {
+                s.close();
             }
         }
     }
 
-    /** Runs op n times; rpcsPerOp 0 means "not a fixed number" (READDIR pages). */
-    static void measure(String target, long pid, String name, int n, int rpcsPerOp, Op op) throws IOException {
-        for (int i = 0; i < Math.min(n, 200); i++) {
-            op.run(); // warm this path
-        }
+    /**
+     * Runs op for half a second to warm its path, then for {@code seconds}, and records the
+     * server's CPU per operation. Seconds, not a count of operations: the CPU time the kernel
+     * reports for a process (threads that ended included) is in 10 ms ticks, so a figure is
+     * only as precise as the run is long (3 s of a server using a third of a core: ~1%).
+     */
+    static void measure(Map<String, Double> cpu, String target, long pid, String name, double seconds, Op op)
+            throws IOException {
+        run(op, 0.5);
         long cpu0 = cpuTicks(pid);
         long cs0 = contextSwitches(pid);
         long t0 = System.nanoTime();
-        for (int i = 0; i < n; i++) {
+        long end = t0 + (long) (seconds * 1e9);
+        long t1;
+        int n = 0;
+        do {
             op.run();
-        }
-        long t1 = System.nanoTime();
+            n++;
+            t1 = System.nanoTime();
+        } while (t1 < end);
         long cpu1 = cpuTicks(pid);
         long cs1 = contextSwitches(pid);
-        double tick = 1e6 / 100; // USER_HZ is 100 on Linux
+        double cpuMicros = (cpu1 - cpu0) * (1e6 / 100) / n; // USER_HZ is 100 on Linux
+        cpu.put(target + " " + name, cpuMicros);
         System.out.printf(Locale.ROOT, "%-8s %-10s %10d %12.1f %12.2f %12.1f%n", target, name, n,
-                (cpu1 - cpu0) * tick / n, (double) (cs1 - cs0) / n, (t1 - t0) / 1e3 / n);
+                cpuMicros, (double) (cs1 - cs0) / n, (t1 - t0) / 1e3 / n);
     }
 
+    private static void run(Op op, double seconds) throws IOException {
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+            op.run();
+        }
+    }
+
+    /** utime + stime of the process (fields 14 and 15 of /proc/PID/stat), threads that ended included. */
     static long cpuTicks(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     static long contextSwitches(long pid) throws IOException {

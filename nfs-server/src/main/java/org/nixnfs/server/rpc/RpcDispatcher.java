@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RpcDispatcher.class);
     private static final AttributeKey<AtomicInteger> IN_FLIGHT = AttributeKey.valueOf("nixnfs.inFlight");
+    private static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.valueOf("nixnfs.clientAddress");
 
     private final Map<Integer, RpcProgram> programs;
     private final Executor workers;
@@ -48,6 +49,7 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         ctx.channel().attr(IN_FLIGHT).set(new AtomicInteger());
+        ctx.channel().attr(CLIENT_ADDRESS).set(RpcCall.addressOf(ctx.channel()));
         super.channelActive(ctx);
     }
 
@@ -77,8 +79,9 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
                     out.close();
                 }
                 record.release();
-                if (inFlight.decrementAndGet() < maxInFlightPerConnection / 2 && ch.isWritable()) {
-                    ch.config().setAutoRead(true);
+                if (inFlight.decrementAndGet() < maxInFlightPerConnection / 2 && !ch.config().isAutoRead()
+                        && ch.isWritable()) {
+                    ch.config().setAutoRead(true); // an atomic swap: only when it was off
                 }
             }
         }
@@ -172,7 +175,7 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
                         .writeInt(credFlavor == Credential.AUTH_SYS ? Rpc.AUTH_BADCRED : Rpc.AUTH_TOOWEAK);
                 return null;
             }
-            call = new RpcCall(c.xid, program, version, procedure, cred, in, c.ch);
+            call = new RpcCall(c.xid, program, version, procedure, cred, in, c.ch, c.ch.attr(CLIENT_ADDRESS).get());
         } catch (XdrException e) {
             log.warn("{}: xid {}: malformed RPC call header: {}", c.ch.remoteAddress(), c.xid, e.getMessage());
             c.out.reset(c.afterHeader);
