@@ -49,6 +49,8 @@ import org.nixnfs.server.nfs4.NfsServices;
 import org.nixnfs.server.nfs4.Operations;
 import org.nixnfs.server.nfs4.attr.AttributeEncoder;
 import org.nixnfs.server.nfs4.state.StateManager;
+import org.nixnfs.server.publish.NixCopy;
+import org.nixnfs.server.publish.Publisher;
 import org.nixnfs.server.rpc.RpcDispatcher;
 import org.nixnfs.server.vfs.CacheSettings;
 import org.nixnfs.server.vfs.ExportFileSystem;
@@ -85,10 +87,12 @@ public final class NixnfsServer implements AutoCloseable {
      * @param gcPolicy       what GC keeps
      * @param gcInterval     how often to check the disk watermarks; zero for never
      * @param nixStore       the nix-store executable GC deletes with
+     * @param publish        where to publish newly registered paths (--publish-to); null for nowhere
      */
     public record Config(Path storeRoot, String exportPath, InetSocketAddress listen, InetSocketAddress adminListen,
                          Path stateDir, int leaseSeconds, int workerThreads, int ioThreads, CacheSettings cache,
-                         int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore) {
+                         int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore,
+                         Publishing publish) {
         /** The defaults for everything but where the store is, where to listen and where state goes. */
         public static Builder builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
             return new Builder(storeRoot, listen, stateDir);
@@ -98,7 +102,19 @@ public final class NixnfsServer implements AutoCloseable {
         public Builder toBuilder() {
             return new Builder(storeRoot, listen, stateDir).exportPath(exportPath).adminListen(adminListen)
                     .leaseSeconds(leaseSeconds).workerThreads(workerThreads).ioThreads(ioThreads).cache(cache)
-                    .maxConnections(maxConnections).gc(gcPolicy, gcInterval).nixStore(nixStore);
+                    .maxConnections(maxConnections).gc(gcPolicy, gcInterval).nixStore(nixStore).publish(publish);
+        }
+
+        /**
+         * Publishing to a binary cache (org.nixnfs.server.publish.Publisher).
+         * @param target     the cache's Nix store URL ({@code nix copy --to})
+         * @param signingKey a Nix secret key file to sign with, or null (the paths' own signatures go along)
+         * @param firstRetry the delay after a first failure; it doubles up to {@code maxRetry}
+         */
+        public record Publishing(String target, Path signingKey, Duration firstRetry, Duration maxRetry) {
+            public static Publishing to(String target, Path signingKey) {
+                return new Publishing(target, signingKey, Duration.ofSeconds(1), Duration.ofMinutes(5));
+            }
         }
 
         /** Builds a {@link Config}; each setter overrides one default. */
@@ -116,6 +132,7 @@ public final class NixnfsServer implements AutoCloseable {
             private GcPolicy gcPolicy = GcPolicy.defaults();
             private Duration gcInterval = Duration.ofMinutes(10);
             private String nixStore = "nix-store";
+            private Publishing publish;
 
             private Builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
                 this.storeRoot = storeRoot;
@@ -170,9 +187,14 @@ public final class NixnfsServer implements AutoCloseable {
                 return this;
             }
 
+            public Builder publish(Publishing p) {
+                publish = p;
+                return this;
+            }
+
             public Config build() {
                 return new Config(storeRoot, exportPath, listen, adminListen, stateDir, leaseSeconds, workerThreads,
-                        ioThreads, cache, maxConnections, gcPolicy, gcInterval, nixStore);
+                        ioThreads, cache, maxConnections, gcPolicy, gcInterval, nixStore, publish);
             }
         }
     }
@@ -247,6 +269,7 @@ public final class NixnfsServer implements AutoCloseable {
             wireNfs(config, db, extraRecorder, extraObserver, leaseNanoTime, p);
             wireGc(config, clock, p);
             wireMetrics(p);
+            wirePublisher(config, p);
             wireHousekeeping(config, p);
             wireAdmin(config, p);
             log.info("Serving {} ({} valid store paths) as {} on {}{}", db.storeDirectory(), p.index.current().size(),
@@ -321,6 +344,21 @@ public final class NixnfsServer implements AutoCloseable {
         ServerMetrics.bindCaches(p.metrics, p.fs.caches());
         ServerMetrics.bindStore(p.metrics, p.index, p.watcher, p.fs::fsStats);
         ServerMetrics.bindUsage(p.metrics, p.usage);
+    }
+
+    /** With --publish-to: every path registered from now on goes to the binary cache. */
+    private static void wirePublisher(Config config, Parts p) {
+        Config.Publishing publish = config.publish();
+        if (publish == null) {
+            return;
+        }
+        String nix = Path.of(config.nixStore()).resolveSibling("nix").toString();
+        Publisher publisher = p.closeLater(new Publisher(p.index.current(),
+                new NixCopy(config.storeRoot(), publish.target(), publish.signingKey(), nix),
+                publish.firstRetry(), publish.maxRetry(), p.metrics));
+        p.index.addListener(publisher::indexChanged);
+        publisher.indexChanged(p.index.current()); // a change between the baseline and the listener
+        log.info("Publishing newly registered paths to {}", publish.target());
     }
 
     /** Periodic work on one thread: expiring clients whose lease ran out, GC when space runs low. */

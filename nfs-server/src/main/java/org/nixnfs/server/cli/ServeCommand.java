@@ -71,8 +71,25 @@ public final class ServeCommand implements Callable<Integer> {
                     + "dead paths until the high watermark. 0 disables. Default: ${DEFAULT-VALUE}.")
     Duration gcInterval;
 
+    @Option(names = "--publish-to", paramLabel = "URL",
+            description = "Publish every store path registered from now on to this binary cache (a Nix store URL: "
+                    + "file://, s3://, ...), with `nix copy --to URL`, in order of registration, retrying until it "
+                    + "succeeds (the primary of a set of replicas).")
+    String publishTo;
+
+    @Option(names = "--signing-key", paramLabel = "FILE",
+            description = "With --publish-to: the Nix secret key file to sign published paths with. Without it, "
+                    + "the signatures paths have in the store (the store's secret-key-files) go along.")
+    Path signingKey;
+
     @Override
     public Integer call() throws Exception {
+        if (signingKey != null && publishTo == null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--signing-key needs --publish-to");
+        }
+        if (signingKey != null && !Files.isReadable(signingKey)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--signing-key: cannot read " + signingKey);
+        }
         Path state = stateDir != null ? stateDir : Defaults.stateDir();
         if (demoStore && storeRoot != null) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--demo-store and --store-root exclude each other");
@@ -87,7 +104,8 @@ public final class ServeCommand implements Callable<Integer> {
                 .cache(new CacheSettings(cacheNodes, cacheNodes, 4 * cacheNodes, CacheSettings.defaults().openFiles()))
                 .maxConnections(maxConnections)
                 .gc(gc.policy(), gcInterval)
-                .nixStore(gc.nixStore);
+                .nixStore(gc.nixStore)
+                .publish(publishTo == null ? null : NixnfsServer.Config.Publishing.to(publishTo, signingKey));
         if (workerThreads != null) {
             config.workerThreads(workerThreads);
         }
