@@ -1,9 +1,12 @@
 package org.nixnfs.server.cli;
 
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.nixnfs.server.NixnfsServer;
@@ -82,8 +85,27 @@ public final class ServeCommand implements Callable<Integer> {
                     + "the signatures paths have in the store (the store's secret-key-files) go along.")
     Path signingKey;
 
+    @Option(names = "--usage-from", paramLabel = "URL",
+            description = "On the primary: a replica's admin URL (e.g. http://replica-0:9100), whose usage "
+                    + "(/api/v1/usage) is pulled into this server's, so that GC here keeps paths used only through "
+                    + "replicas. Repeat for each replica.")
+    List<URI> usageFrom = new ArrayList<>();
+
+    @Option(names = "--usage-pull-interval", paramLabel = "DURATION", defaultValue = "1m",
+            converter = DurationConverter.class,
+            description = "How often to pull usage from the --usage-from replicas. Default: ${DEFAULT-VALUE}.")
+    Duration usagePullInterval;
+
     @Override
     public Integer call() throws Exception {
+        for (URI u : usageFrom) {
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--usage-from: not an http(s) URL: " + u);
+            }
+        }
+        if (usagePullInterval.isZero() || usagePullInterval.isNegative()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--usage-pull-interval must be positive");
+        }
         if (signingKey != null && publishTo == null) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--signing-key needs --publish-to");
         }
@@ -105,7 +127,8 @@ public final class ServeCommand implements Callable<Integer> {
                 .maxConnections(maxConnections)
                 .gc(gc.policy(), gcInterval)
                 .nixStore(gc.nixStore)
-                .publish(publishTo == null ? null : NixnfsServer.Config.Publishing.to(publishTo, signingKey));
+                .publish(publishTo == null ? null : NixnfsServer.Config.Publishing.to(publishTo, signingKey))
+                .usagePull(usageFrom.isEmpty() ? null : new NixnfsServer.Config.UsagePull(usageFrom, usagePullInterval));
         if (workerThreads != null) {
             config.workerThreads(workerThreads);
         }

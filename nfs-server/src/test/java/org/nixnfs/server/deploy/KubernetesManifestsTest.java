@@ -386,6 +386,12 @@ class KubernetesManifestsTest {
         Volume keyVolume = single(primary.getSpec().getTemplate().getSpec().getVolumes().stream()
                 .filter(v -> v.getName().equals(keyMount.getName())).toList());
         assertTrue(keyVolume.getSecret() != null, "the signing key comes from a Secret");
+        long pulls = primaryArgs.stream().filter(a -> a.startsWith("--usage-from=http://")).count();
+        assertEquals(replicas.getSpec().getReplicas().longValue(), pulls, "the primary pulls usage from every replica");
+        for (int i = 0; i < pulls; i++) {
+            String host = replicas.getMetadata().getName() + "-" + i + "." + replicas.getSpec().getServiceName() + "." + ns;
+            assertTrue(primaryArgs.stream().anyMatch(a -> a.startsWith("--usage-from=http://" + host + ".")), host);
+        }
 
         List<String> replicaArgs = single(replicas.getSpec().getTemplate().getSpec().getContainers()).getArgs();
         assertTrue(replicaArgs.stream().anyMatch(a -> a.startsWith("--substituters=")), "replicas fault in from the cache");
