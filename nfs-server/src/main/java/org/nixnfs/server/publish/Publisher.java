@@ -115,7 +115,9 @@ public final class Publisher implements AutoCloseable {
                 log.warn("publishing {} failed ({} paths waiting), retrying in {}: {}", next, backlog(), delay,
                         e.getMessage());
                 synchronized (this) {
-                    waitQuietly(delay.toMillis());
+                    if (!closed) {
+                        waitQuietly(delay.toMillis());
+                    }
                 }
                 delay = delay.multipliedBy(2).compareTo(maxRetry) > 0 ? maxRetry : delay.multipliedBy(2);
             }

@@ -62,12 +62,13 @@ class PublisherTest {
             }
             copied.add(path);
         };
-        try (Publisher p = new Publisher(StoreIndex.empty(), flaky, RETRY, Duration.ofMillis(40), metrics)) {
+        Publisher p = new Publisher(StoreIndex.empty(), flaky, RETRY, Duration.ofMillis(40), metrics);
+        try (p) {
             p.indexChanged(StoreIndex.of(List.of(first, second)));
             assertEquals(first.path(), nextCopied());
             assertEquals(second.path(), nextCopied());
-            assertEquals(0, p.backlog());
         }
+        assertEquals(0, p.backlog(), "close waited for the worker, which took the copied path off the backlog");
         assertEquals(3, counter("nixnfs.publish.failures"));
         assertEquals(2, counter("nixnfs.publish.published.paths"));
     }
