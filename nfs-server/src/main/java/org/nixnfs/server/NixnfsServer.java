@@ -13,6 +13,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +50,9 @@ import org.nixnfs.server.nfs4.NfsServices;
 import org.nixnfs.server.nfs4.Operations;
 import org.nixnfs.server.nfs4.attr.AttributeEncoder;
 import org.nixnfs.server.nfs4.state.StateManager;
+import org.nixnfs.server.publish.NixCopy;
+import org.nixnfs.server.publish.Publisher;
+import org.nixnfs.server.replica.UsagePuller;
 import org.nixnfs.server.rpc.RpcDispatcher;
 import org.nixnfs.server.vfs.CacheSettings;
 import org.nixnfs.server.vfs.ExportFileSystem;
@@ -85,10 +89,13 @@ public final class NixnfsServer implements AutoCloseable {
      * @param gcPolicy       what GC keeps
      * @param gcInterval     how often to check the disk watermarks; zero for never
      * @param nixStore       the nix-store executable GC deletes with
+     * @param publish        where to publish newly registered paths (--publish-to); null for nowhere
+     * @param usagePull      replicas whose usage to pull into this server's (--usage-from); null for none
      */
     public record Config(Path storeRoot, String exportPath, InetSocketAddress listen, InetSocketAddress adminListen,
                          Path stateDir, int leaseSeconds, int workerThreads, int ioThreads, CacheSettings cache,
-                         int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore) {
+                         int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore,
+                         Publishing publish, UsagePull usagePull) {
         /** The defaults for everything but where the store is, where to listen and where state goes. */
         public static Builder builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
             return new Builder(storeRoot, listen, stateDir);
@@ -98,7 +105,23 @@ public final class NixnfsServer implements AutoCloseable {
         public Builder toBuilder() {
             return new Builder(storeRoot, listen, stateDir).exportPath(exportPath).adminListen(adminListen)
                     .leaseSeconds(leaseSeconds).workerThreads(workerThreads).ioThreads(ioThreads).cache(cache)
-                    .maxConnections(maxConnections).gc(gcPolicy, gcInterval).nixStore(nixStore);
+                    .maxConnections(maxConnections).gc(gcPolicy, gcInterval).nixStore(nixStore).publish(publish).usagePull(usagePull);
+        }
+
+        /** @param replicas the replicas' admin base URLs; @param interval how often to pull from them */
+        public record UsagePull(List<URI> replicas, Duration interval) {
+        }
+
+        /**
+         * Publishing to a binary cache (org.nixnfs.server.publish.Publisher).
+         * @param target     the cache's Nix store URL ({@code nix copy --to})
+         * @param signingKey a Nix secret key file to sign with, or null (the paths' own signatures go along)
+         * @param firstRetry the delay after a first failure; it doubles up to {@code maxRetry}
+         */
+        public record Publishing(String target, Path signingKey, Duration firstRetry, Duration maxRetry) {
+            public static Publishing to(String target, Path signingKey) {
+                return new Publishing(target, signingKey, Duration.ofSeconds(1), Duration.ofMinutes(5));
+            }
         }
 
         /** Builds a {@link Config}; each setter overrides one default. */
@@ -116,6 +139,8 @@ public final class NixnfsServer implements AutoCloseable {
             private GcPolicy gcPolicy = GcPolicy.defaults();
             private Duration gcInterval = Duration.ofMinutes(10);
             private String nixStore = "nix-store";
+            private Publishing publish;
+            private UsagePull usagePull;
 
             private Builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
                 this.storeRoot = storeRoot;
@@ -170,9 +195,19 @@ public final class NixnfsServer implements AutoCloseable {
                 return this;
             }
 
+            public Builder publish(Publishing p) {
+                publish = p;
+                return this;
+            }
+
+            public Builder usagePull(UsagePull u) {
+                usagePull = u;
+                return this;
+            }
+
             public Config build() {
                 return new Config(storeRoot, exportPath, listen, adminListen, stateDir, leaseSeconds, workerThreads,
-                        ioThreads, cache, maxConnections, gcPolicy, gcInterval, nixStore);
+                        ioThreads, cache, maxConnections, gcPolicy, gcInterval, nixStore, publish, usagePull);
             }
         }
     }
@@ -247,6 +282,7 @@ public final class NixnfsServer implements AutoCloseable {
             wireNfs(config, db, extraRecorder, extraObserver, leaseNanoTime, p);
             wireGc(config, clock, p);
             wireMetrics(p);
+            wirePublisher(config, p);
             wireHousekeeping(config, p);
             wireAdmin(config, p);
             log.info("Serving {} ({} valid store paths) as {} on {}{}", db.storeDirectory(), p.index.current().size(),
@@ -323,11 +359,36 @@ public final class NixnfsServer implements AutoCloseable {
         ServerMetrics.bindUsage(p.metrics, p.usage);
     }
 
-    /** Periodic work on one thread: expiring clients whose lease ran out, GC when space runs low. */
+    /** With --publish-to: every path registered from now on goes to the binary cache. */
+    private static void wirePublisher(Config config, Parts p) {
+        Config.Publishing publish = config.publish();
+        if (publish == null) {
+            return;
+        }
+        String nix = Path.of(config.nixStore()).resolveSibling("nix").toString();
+        Publisher publisher = p.closeLater(new Publisher(p.index.current(),
+                new NixCopy(config.storeRoot(), publish.target(), publish.signingKey(), nix),
+                publish.firstRetry(), publish.maxRetry(), p.metrics));
+        p.index.addListener(publisher::indexChanged);
+        publisher.indexChanged(p.index.current()); // a change between the baseline and the listener
+        log.info("Publishing newly registered paths to {}", publish.target());
+    }
+
+    /**
+     * Periodic work on one thread: expiring clients whose lease ran out, GC when space runs low;
+     * with --usage-from, pulling the replicas' usage on another.
+     */
     private static void wireHousekeeping(Config config, Parts p) {
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(daemonThreads("housekeeping"));
         p.closeLater(housekeeping::shutdownNow);
         housekeeping.scheduleWithFixedDelay(p.state::expireStaleClients, 1, 1, TimeUnit.SECONDS);
+        if (config.usagePull() != null) { // on a thread of its own: a slow replica must not hold up lease expiry
+            UsagePuller puller = new UsagePuller(config.usagePull().replicas(), p.usage, p.metrics);
+            ScheduledExecutorService pulls = Executors.newSingleThreadScheduledExecutor(daemonThreads("usage-pull"));
+            p.closeLater(pulls::shutdownNow);
+            long millis = config.usagePull().interval().toMillis();
+            pulls.scheduleWithFixedDelay(puller::pullAll, millis, millis, TimeUnit.MILLISECONDS);
+        }
         if (!config.gcInterval().isZero()) {
             ExportFileSystem fs = p.fs;
             GcService gc = p.gc;

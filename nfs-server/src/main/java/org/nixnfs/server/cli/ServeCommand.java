@@ -2,9 +2,12 @@ package org.nixnfs.server.cli;
 
 import io.netty.util.ResourceLeakDetector;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.nixnfs.server.NixnfsServer;
@@ -72,6 +75,28 @@ public final class ServeCommand implements Callable<Integer> {
                     + "dead paths until the high watermark. 0 disables. Default: ${DEFAULT-VALUE}.")
     Duration gcInterval;
 
+    @Option(names = "--publish-to", paramLabel = "URL",
+            description = "Publish every store path registered from now on to this binary cache (a Nix store URL: "
+                    + "file://, s3://, ...), with `nix copy --to URL`, in order of registration, retrying until it "
+                    + "succeeds (the primary of a set of replicas).")
+    String publishTo;
+
+    @Option(names = "--signing-key", paramLabel = "FILE",
+            description = "With --publish-to: the Nix secret key file to sign published paths with. Without it, "
+                    + "the signatures paths have in the store (the store's secret-key-files) go along.")
+    Path signingKey;
+
+    @Option(names = "--usage-from", paramLabel = "URL",
+            description = "On the primary: a replica's admin URL (e.g. http://replica-0:9100), whose usage "
+                    + "(/api/v1/usage) is pulled into this server's, so that GC here keeps paths used only through "
+                    + "replicas. Repeat for each replica.")
+    List<URI> usageFrom = new ArrayList<>();
+
+    @Option(names = "--usage-pull-interval", paramLabel = "DURATION", defaultValue = "1m",
+            converter = DurationConverter.class,
+            description = "How often to pull usage from the --usage-from replicas. Default: ${DEFAULT-VALUE}.")
+    Duration usagePullInterval;
+
     /**
      * Netty's leak detector, unless asked for with -Dio.netty.leakDetection.level, is off in
      * the served process: at its default level it records a stack trace for one buffer in 128,
@@ -85,6 +110,20 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        for (URI u : usageFrom) {
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--usage-from: not an http(s) URL: " + u);
+            }
+        }
+        if (usagePullInterval.isZero() || usagePullInterval.isNegative()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--usage-pull-interval must be positive");
+        }
+        if (signingKey != null && publishTo == null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--signing-key needs --publish-to");
+        }
+        if (signingKey != null && !Files.isReadable(signingKey)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--signing-key: cannot read " + signingKey);
+        }
         Path state = stateDir != null ? stateDir : Defaults.stateDir();
         if (demoStore && storeRoot != null) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--demo-store and --store-root exclude each other");
@@ -99,7 +138,9 @@ public final class ServeCommand implements Callable<Integer> {
                 .cache(new CacheSettings(cacheNodes, cacheNodes, 4 * cacheNodes, CacheSettings.defaults().openFiles()))
                 .maxConnections(maxConnections)
                 .gc(gc.policy(), gcInterval)
-                .nixStore(gc.nixStore);
+                .nixStore(gc.nixStore)
+                .publish(publishTo == null ? null : NixnfsServer.Config.Publishing.to(publishTo, signingKey))
+                .usagePull(usageFrom.isEmpty() ? null : new NixnfsServer.Config.UsagePull(usageFrom, usagePullInterval));
         if (workerThreads != null) {
             config.workerThreads(workerThreads);
         }

@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.metrics.ScrapeFixture;
 
 /**
@@ -38,7 +39,10 @@ class DashboardAndAlertsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        f = ScrapeFixture.start();
+        // Publishing on (to a cache nothing is published to): its meters exist only then.
+        Path cache = Files.createTempDirectory("nixnfs-scrape-cache");
+        f = ScrapeFixture.start(c -> c.toBuilder()
+                .publish(NixnfsServer.Config.Publishing.to(cache.toUri().toString(), null)).build());
         f.traffic();
         exposed = ScrapeFixture.names(f.scrape());
         dashboard = new ObjectMapper().readTree(RepoFiles.deploy("grafana/nixnfs.json").toFile());
@@ -140,7 +144,8 @@ class DashboardAndAlertsTest {
         });
         assertEquals(Set.of(), missing, "metrics the alert rules name but the server does not expose");
         assertTrue(alertExpressions().keySet().containsAll(List.of("alert NixnfsDown", "alert NixnfsLatencyP99High",
-                "alert NixnfsStoreDiskBelowLowWatermark", "alert NixnfsGcFailing", "alert NixnfsIndexStale")));
+                "alert NixnfsStoreDiskBelowLowWatermark", "alert NixnfsGcFailing", "alert NixnfsIndexStale",
+                "alert NixnfsPublishStuck")));
     }
 
     @Test

@@ -29,6 +29,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -37,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -44,6 +46,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -65,7 +69,8 @@ class KubernetesManifestsTest {
             "v1/Service", Service.class,
             "v1/Namespace", Namespace.class,
             "apps/v1/Deployment", Deployment.class,
-            "apps/v1/StatefulSet", StatefulSet.class);
+            "apps/v1/StatefulSet", StatefulSet.class,
+            "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class);
     private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern LABEL_KEY = Pattern.compile("([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
@@ -181,9 +186,10 @@ class KubernetesManifestsTest {
 
     // ------------------------------------------------------------------ executors
 
-    @Test
-    void volumeIsAReadOnlyNfsPersistentVolumeWithReadmesMountOptions() throws IOException {
-        Manifest m = load(RepoFiles.deploy("kubernetes/executor/nix-store-volume.yaml"));
+    @ParameterizedTest
+    @ValueSource(strings = {"kubernetes/executor/nix-store-volume.yaml", "kubernetes/replicas/executor-volume.yaml"})
+    void volumeIsAReadOnlyNfsPersistentVolumeWithReadmesMountOptions(String file) throws IOException {
+        Manifest m = load(RepoFiles.deploy(file));
         PersistentVolume pv = single(m.all(PersistentVolume.class));
         PersistentVolumeClaim pvc = single(m.all(PersistentVolumeClaim.class));
         var spec = pv.getSpec();
@@ -327,6 +333,92 @@ class KubernetesManifestsTest {
         assertTrue(nixnfs.getSecurityContext().getCapabilities().getAdd().contains("NET_BIND_SERVICE"));
     }
 
+    /**
+     * deploy/kubernetes/replicas: a primary that publishes to the cache, replicas that fault in
+     * from it behind a Service with client-IP affinity, a PodDisruptionBudget, readiness on
+     * /readyz, and the executors' volume naming the Service's fixed address.
+     */
+    @Test
+    void replicaManifestsAreConsistent() throws IOException {
+        Path dir = RepoFiles.deploy("kubernetes/replicas");
+        Kustomization k = kustomization(dir.resolve("kustomization.yaml"));
+        List<HasMetadata> all = new ArrayList<>();
+        for (String r : k.resources()) {
+            all.addAll(load(dir.resolve(r)).objects());
+        }
+        Manifest m = new Manifest(dir, all);
+        String ns = single(m.all(Namespace.class)).getMetadata().getName();
+        Map<String, StatefulSet> sets = new HashMap<>();
+        m.all(StatefulSet.class).forEach(s -> sets.put(s.getMetadata().getName(), s));
+        Map<String, Service> services = new HashMap<>();
+        m.all(Service.class).forEach(s -> services.put(s.getMetadata().getName(), s));
+        StatefulSet primary = sets.get("nixnfs-primary");
+        StatefulSet replicas = sets.get("nixnfs-replica");
+        Service front = services.get("nixnfs");
+        assertTrue(primary != null && replicas != null && front != null, "nixnfs-primary, nixnfs-replica, Service nixnfs");
+        for (StatefulSet sts : List.of(primary, replicas)) {
+            String where = sts.getMetadata().getName();
+            assertEquals(ns, sts.getMetadata().getNamespace(), where);
+            assertTrue(services.containsKey(sts.getSpec().getServiceName()), where + ": its governing Service");
+            Map<String, String> podLabels = sts.getSpec().getTemplate().getMetadata().getLabels();
+            labels(podLabels, where);
+            assertTrue(podLabels.entrySet().containsAll(sts.getSpec().getSelector().getMatchLabels().entrySet()), where);
+            Set<String> claims = new HashSet<>();
+            sts.getSpec().getVolumeClaimTemplates().forEach(t -> claims.add(t.getMetadata().getName()));
+            assertTrue(claims.contains("nix-root"), where + ": each pod its own store volume");
+            PodSpec pod = sts.getSpec().getTemplate().getSpec();
+            checkPodSpec(pod, where, claims);
+            Container c = single(pod.getContainers());
+            assertEquals("/readyz", c.getReadinessProbe().getHttpGet().getPath(), where + ": ready once the index is loaded");
+            assertTrue(c.getArgs().contains("--store-root=/srv/nix-root"), where);
+            assertTrue(c.getVolumeMounts().stream().anyMatch(v -> v.getMountPath().equals("/srv/nix-root")
+                    && v.getName().equals("nix-root")), where);
+        }
+        assertEquals(1, primary.getSpec().getReplicas(), "one primary");
+        assertTrue(replicas.getSpec().getReplicas() >= 2, "replicas");
+
+        List<String> primaryArgs = single(primary.getSpec().getTemplate().getSpec().getContainers()).getArgs();
+        assertTrue(primaryArgs.stream().anyMatch(a -> a.startsWith("--publish-to=")), "the primary publishes");
+        String key = single(primaryArgs.stream().filter(a -> a.startsWith("--signing-key=")).toList())
+                .substring("--signing-key=".length());
+        Container pc = single(primary.getSpec().getTemplate().getSpec().getContainers());
+        VolumeMount keyMount = single(pc.getVolumeMounts().stream().filter(v -> key.startsWith(v.getMountPath() + "/")).toList());
+        Volume keyVolume = single(primary.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getName().equals(keyMount.getName())).toList());
+        assertTrue(keyVolume.getSecret() != null, "the signing key comes from a Secret");
+        long pulls = primaryArgs.stream().filter(a -> a.startsWith("--usage-from=http://")).count();
+        assertEquals(replicas.getSpec().getReplicas().longValue(), pulls, "the primary pulls usage from every replica");
+        for (int i = 0; i < pulls; i++) {
+            String host = replicas.getMetadata().getName() + "-" + i + "." + replicas.getSpec().getServiceName() + "." + ns;
+            assertTrue(primaryArgs.stream().anyMatch(a -> a.startsWith("--usage-from=http://" + host + ".")), host);
+        }
+
+        List<String> replicaArgs = single(replicas.getSpec().getTemplate().getSpec().getContainers()).getArgs();
+        assertTrue(replicaArgs.stream().anyMatch(a -> a.startsWith("--substituters=")), "replicas fault in from the cache");
+        assertTrue(replicaArgs.stream().anyMatch(a -> a.startsWith("--trusted-public-keys=")), "and trust its key");
+        assertFalse(replicaArgs.stream().anyMatch(a -> a.startsWith("--publish-to")), "only the primary publishes");
+
+        Map<String, String> replicaLabels = replicas.getSpec().getTemplate().getMetadata().getLabels();
+        Map<String, String> primaryLabels = primary.getSpec().getTemplate().getMetadata().getLabels();
+        assertTrue(replicaLabels.entrySet().containsAll(front.getSpec().getSelector().entrySet()), "the Service selects replicas");
+        assertFalse(primaryLabels.entrySet().containsAll(front.getSpec().getSelector().entrySet()), "and not the primary");
+        assertEquals("ClientIP", front.getSpec().getSessionAffinity(), "an executor stays on one replica");
+        ServicePort nfs = single(front.getSpec().getPorts());
+        assertEquals(2049, nfs.getPort());
+        assertEquals("nfs", nfs.getTargetPort().getStrVal());
+        String clusterIp = front.getSpec().getClusterIP();
+        assertTrue(clusterIp != null && clusterIp.matches("\\d+\\.\\d+\\.\\d+\\.\\d+"), "a fixed cluster IP: " + clusterIp);
+
+        PodDisruptionBudget pdb = single(m.all(PodDisruptionBudget.class));
+        assertEquals(ns, pdb.getMetadata().getNamespace());
+        assertTrue(replicaLabels.entrySet().containsAll(pdb.getSpec().getSelector().getMatchLabels().entrySet()),
+                "the PodDisruptionBudget covers the replicas");
+        assertEquals(1, pdb.getSpec().getMaxUnavailable().getIntVal(), "one replica at a time");
+
+        PersistentVolume pv = single(m.all(PersistentVolume.class));
+        assertEquals(clusterIp, pv.getSpec().getNfs().getServer(), "the executors mount the replicas' Service");
+    }
+
     private static void checkPodSpec(PodSpec pod, String where) {
         checkPodSpec(pod, where, Set.of());
     }
@@ -389,7 +481,7 @@ class KubernetesManifestsTest {
     @Test
     void everyManifestParses() throws IOException {
         int n = 0;
-        for (String dir : List.of("kubernetes/executor", "kubernetes/server")) {
+        for (String dir : List.of("kubernetes/executor", "kubernetes/server", "kubernetes/replicas")) {
             for (Path f : RepoFiles.list(RepoFiles.deploy(dir), ".yaml")) {
                 if (f.getFileName().toString().equals("kustomization.yaml")) {
                     kustomization(f);
@@ -399,7 +491,7 @@ class KubernetesManifestsTest {
                 n++;
             }
         }
-        assertTrue(n >= 7, "manifests found: " + n);
+        assertTrue(n >= 12, "manifests found: " + n);
     }
 
     // ------------------------------------------------------------------ the checker itself

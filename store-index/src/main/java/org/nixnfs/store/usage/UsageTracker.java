@@ -84,6 +84,30 @@ public final class UsageTracker implements AutoCloseable {
         }
     }
 
+    /**
+     * Records a use that happened elsewhere (on a replica, {@code client} naming the executor
+     * there) at {@code atMillis}: the last access and the client's become the later of the known
+     * one and this. A use older than what is known changes nothing.
+     */
+    public void merge(String hashPart, String client, long atMillis) {
+        Entry e = entries.computeIfAbsent(hashPart, h -> new Entry());
+        synchronized (e) {
+            boolean changed = false;
+            if (atMillis > e.lastAccess) {
+                e.lastAccess = atMillis;
+                changed = true;
+            }
+            Long seen = e.clients.get(client);
+            if (seen == null || atMillis > seen) {
+                e.clients.put(client, atMillis);
+                changed = true;
+            }
+            if (changed) {
+                e.dirty = true;
+            }
+        }
+    }
+
     /** The usage of one path, if it was ever used. */
     public Optional<PathUsage> usage(String hashPart) {
         Entry e = entries.get(hashPart);

@@ -39,6 +39,21 @@ class UsageTrackerTest {
     }
 
     @Test
+    void usesMergedFromAReplicaKeepTheLaterTimeAndAreSaved(@TempDir Path state) throws Exception {
+        try (UsageTracker t = new UsageTracker(UsageDatabase.open(state), () -> 50_000, 60_000)) {
+            t.merge(A, "10.0.0.9 via r0:9100", 40_000);
+            assertEquals(40_000, t.usage(A).orElseThrow().lastAccessMillis());
+            t.record(A, "10.0.0.1"); // here, at 50 000
+            t.merge(A, "10.0.0.9 via r0:9100", 30_000); // an older report changes nothing
+            assertEquals(50_000, t.usage(A).orElseThrow().lastAccessMillis());
+            assertEquals(40_000, t.usage(A).orElseThrow().clients().get("10.0.0.9 via r0:9100"));
+            t.merge(A, "10.0.0.9 via r0:9100", 70_000); // a replica's clock may be ahead: the later one counts
+            assertEquals(70_000, t.usage(A).orElseThrow().lastAccessMillis());
+        }
+        assertEquals(70_000, UsageDatabase.readIfExists(state).get(A).lastAccessMillis(), "saved on close");
+    }
+
+    @Test
     void flushesPeriodicallyWithoutClosing(@TempDir Path state) throws Exception {
         try (UsageTracker t = new UsageTracker(UsageDatabase.open(state), System::currentTimeMillis, 50)) {
             t.record(A, "10.0.0.1");

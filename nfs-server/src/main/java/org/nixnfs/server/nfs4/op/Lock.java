@@ -4,6 +4,7 @@ import org.nixnfs.server.nfs4.CompoundContext;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.state.LockState;
 import org.nixnfs.server.nfs4.state.OpenState;
+import org.nixnfs.server.nfs4.state.StateEntry;
 import org.nixnfs.server.nfs4.state.StateId;
 import org.nixnfs.server.status.NfsException;
 import org.nixnfs.server.status.NfsStatus;
@@ -12,7 +13,8 @@ import org.nixnfs.server.xdr.XdrEncoder;
 
 /**
  * LOCK: read locks are always granted (nobody can write, so nothing conflicts); a write lock
- * is NFS4ERR_OPENMODE, since every open on a read-only export is for reading.
+ * is NFS4ERR_OPENMODE, since every open on a read-only export is for reading. A reclaim is
+ * granted at any time, as long as the client has not sent RECLAIM_COMPLETE.
  */
 public final class Lock implements Operation<Lock.Arguments> {
     /**
@@ -54,24 +56,30 @@ public final class Lock implements Operation<Lock.Arguments> {
             if (ctx.minorVersion() == 0 && open.client().clientId() != args.clientId()) {
                 throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "lock owner of another client");
             }
+            checkReclaim(ctx, args, open);
             stateId = ctx.services().state().opens().lock(open, args.owner());
         } else {
             LockState lock = ctx.services().state().lockState(id, ctx.minorVersion());
             if (!lock.file().equals(ctx.current().handle())) {
                 throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "lock stateid is for another file");
             }
+            checkReclaim(ctx, args, lock);
             stateId = ctx.services().state().opens().relock(lock);
         }
         stateId.write(result);
         ctx.setCurrentStateId(stateId);
     }
 
+    /** A reclaimed read lock is granted at any time, like a reclaimed open (StateManager.checkReclaim). */
+    private static void checkReclaim(CompoundContext ctx, Arguments args, StateEntry state) throws NfsException {
+        if (args.reclaim()) {
+            ctx.services().state().checkReclaim(state.client());
+        }
+    }
+
     private static void checkRequest(CompoundContext ctx, Arguments args) throws NfsException {
         ctx.current();
         Locks.checkRange(args.offset(), args.length());
-        if (args.reclaim() && !ctx.services().state().inGrace()) {
-            throw new NfsException(NfsStatus.NFS4ERR_NO_GRACE);
-        }
         if (Locks.isWrite(args.type())) {
             throw new NfsException(NfsStatus.NFS4ERR_OPENMODE, "write lock on a file open for reading");
         }

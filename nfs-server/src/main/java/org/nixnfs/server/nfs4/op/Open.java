@@ -15,7 +15,8 @@ import org.nixnfs.server.xdr.XdrEncoder;
 
 /**
  * OPEN for reading an existing file: by name (CLAIM_NULL), by handle (CLAIM_FH, 4.1) or as a
- * reclaim after a server restart (CLAIM_PREVIOUS). Creating, or asking for write access, is
+ * reclaim (CLAIM_PREVIOUS) after a server restart or a move to another replica, granted at any
+ * time (see StateManager.checkReclaim). Creating, or asking for write access, is
  * NFS4ERR_ROFS. We never hand out delegations, so the delegation claims name nothing.
  */
 public final class Open implements Operation<Open.Arguments> {
@@ -103,9 +104,7 @@ public final class Open implements Operation<Open.Arguments> {
             }
             case CLAIM_PREVIOUS -> {
                 file = ctx.current();
-                if (!ctx.services().state().inGrace() || client.reclaimComplete()) {
-                    throw new NfsException(NfsStatus.NFS4ERR_NO_GRACE);
-                }
+                ctx.services().state().checkReclaim(client);
             }
             case CLAIM_FH -> {
                 requireMinor1(ctx, claim);

@@ -8,7 +8,10 @@ import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
-/** RECLAIM_COMPLETE (4.1): the client has reclaimed all it will; later reclaims get NO_GRACE. */
+/**
+ * RECLAIM_COMPLETE (4.1): the client has reclaimed all it will; later reclaims get NO_GRACE.
+ * Accepted at any time, since reclaims are (there is no grace period; see StateManager.checkReclaim).
+ */
 public final class ReclaimComplete implements Operation<Boolean> {
     /** rca_one_fs: whether the client is done with one file system only. */
     @Override

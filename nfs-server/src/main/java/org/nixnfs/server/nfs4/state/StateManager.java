@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * every old client id, session and stateid is recognisably stale, and clients recover the
  * standard way (new client id, reclaim opens). On a read-only export no two clients' state can
  * ever conflict, which keeps this far simpler than a general NFSv4 state model: share
- * reservations are recorded, never enforced, and reclaims need no grace-period blocking.
+ * reservations are recorded, never enforced, and there is no grace period: a reclaim is granted
+ * whenever it comes (see {@link #checkReclaim}), and new opens are never held back for reclaims.
  *
  * <p>This class keeps client ids, sessions and leases; opens and locks are in {@link OpenTable},
  * and stateids are checked here (they name this instance's epoch and may renew a 4.0 lease).
@@ -43,7 +44,6 @@ public final class StateManager {
     private final int leaseSeconds;
     private final long leaseNanos;
     private final LongSupplier nanoTime;
-    private final long graceEndNanos;
     private final int bootEpoch;
     private final SecureRandom random = new SecureRandom();
     private final AtomicLong counter = new AtomicLong();
@@ -59,7 +59,6 @@ public final class StateManager {
         this.leaseSeconds = leaseSeconds;
         this.leaseNanos = TimeUnit.SECONDS.toNanos(leaseSeconds);
         this.nanoTime = nanoTime;
-        this.graceEndNanos = nanoTime.getAsLong() + leaseNanos;
         this.bootEpoch = random.nextInt();
     }
 
@@ -72,9 +71,20 @@ public final class StateManager {
         return opens;
     }
 
-    /** After a restart, clients may reclaim (CLAIM_PREVIOUS) their opens for one lease period. */
-    public boolean inGrace() {
-        return nanoTime.getAsLong() < graceEndNanos;
+    /**
+     * Whether this client may reclaim an open (CLAIM_PREVIOUS) or a lock (LOCK with reclaim) now,
+     * else NFS4ERR_NO_GRACE. A client meets a server that does not know it after a restart, or
+     * after it moved to another replica behind the same address, at any time, not only during a
+     * grace period after this server started. On a read-only export no other client can have
+     * taken a conflicting lock or share reservation meanwhile, so a reclaim is granted whenever
+     * it comes, except after the 4.1 client's RECLAIM_COMPLETE, which says it has no more to
+     * reclaim (RFC 8881 section 18.51.3).
+     */
+    public void checkReclaim(ClientRecord c) throws NfsException {
+        if (c.reclaimComplete()) {
+            throw new NfsException(NfsStatus.NFS4ERR_NO_GRACE, "client " + Long.toHexString(c.clientId())
+                    + " already sent RECLAIM_COMPLETE");
+        }
     }
 
     private long newClientId() {

@@ -101,7 +101,7 @@ public final class HostTools {
     }
 
     /** Deletes a store built by a test; Nix leaves its directories read-only (root may delete them anyway). */
-    static void deleteTree(Path dir) {
+    public static void deleteTree(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             s.filter(d -> Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)).forEach(d -> d.toFile().setWritable(true, true));
         } catch (IOException e) {

@@ -186,12 +186,35 @@ class StateManagerTest {
     }
 
     @Test
-    void reclaimsAreAllowedForOneLeaseAfterStart() {
-        assertTrue(state.inGrace());
-        advance(LEASE - 1);
-        assertTrue(state.inGrace());
-        advance(2);
-        assertFalse(state.inGrace());
+    void aClientMovedHereLongAfterStartMayReclaim() throws NfsException {
+        advance(10 * LEASE); // far past any grace period: the client came from a replica that died
+        Session moved41 = establish41("moved 4.1", V1);
+        state.checkReclaim(moved41.client());
+        ClientRecord moved40 = establish40("moved 4.0", V1);
+        state.checkReclaim(moved40);
+        advance(10 * LEASE);
+        state.renew(moved41.client());
+        state.checkReclaim(moved41.client());
+        state.checkReclaim(state.client(moved40.clientId()));
+    }
+
+    @Test
+    void afterReclaimCompleteA41ClientMayNotReclaim() throws NfsException {
+        Session s = establish41("done", V1);
+        state.checkReclaim(s.client());
+        state.reclaimComplete(s.client());
+        assertEquals(NfsStatus.NFS4ERR_NO_GRACE, status(() -> state.checkReclaim(s.client())));
+        assertTrue(s.client().reclaimComplete());
+    }
+
+    @Test
+    void aRebooted41ClientMayReclaimAgainAfterItsNewRecordIsConfirmed() throws NfsException {
+        Session first = establish41("reclaim twice", V1);
+        state.reclaimComplete(first.client());
+        advance(5 * LEASE);
+        state.expireStaleClients();
+        Session second = establish41("reclaim twice", V2);
+        state.checkReclaim(second.client());
     }
 
     @Test

@@ -1,0 +1,76 @@
+package org.nixnfs.server.publish;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.nixnfs.store.StorePath;
+
+/**
+ * {@code nix copy --to URL PATH}: Nix copies the path and its closure to the binary cache (any
+ * store URL: {@code file://}, {@code s3://}, {@code https://} of an upload-capable cache, ...),
+ * skipping what is there already. With a signing key the cache's {@code secret-key} parameter
+ * makes Nix sign what it uploads; without one, the signatures the paths carry in the store (from
+ * the primary's {@code secret-key-files}) go along.
+ */
+public final class NixCopy implements Publisher.Copier {
+    private static final long TIMEOUT_MINUTES = 60;
+
+    private final Path storeRoot;
+    private final String target;
+    private final String nix;
+
+    /**
+     * @param storeRoot  the store's root ("/" for the system store)
+     * @param target     the binary cache's store URL
+     * @param signingKey a Nix secret key file, or null
+     * @param nix        the {@code nix} executable
+     */
+    public NixCopy(Path storeRoot, String target, Path signingKey, String nix) {
+        this.storeRoot = storeRoot.toAbsolutePath().normalize();
+        this.target = signingKey == null ? target
+                : target + (target.contains("?") ? "&" : "?") + "secret-key=" + signingKey.toAbsolutePath();
+        this.nix = nix;
+    }
+
+    /** The command for one path (tests and logs). */
+    public List<String> command(StorePath path) {
+        List<String> cmd = new ArrayList<>(List.of(nix, "--extra-experimental-features", "nix-command", "copy"));
+        if (!storeRoot.equals(Path.of("/"))) {
+            cmd.addAll(List.of("--from", storeRoot.toString()));
+        }
+        cmd.addAll(List.of("--to", target, path.fullPath()));
+        return cmd;
+    }
+
+    @Override
+    public void copy(StorePath path) throws IOException, InterruptedException {
+        List<String> cmd = command(path);
+        Process p;
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            if (!storeRoot.equals(Path.of("/"))) { // a chroot store, as NixStoreCommand runs it
+                pb.environment().put("NIX_STATE_DIR", storeRoot.resolve("nix/var/nix").toString());
+                pb.environment().putIfAbsent("NIX_CONFIG", "substituters =\nbuild-users-group =\n");
+            }
+            p = pb.start();
+        } catch (IOException e) {
+            throw new IOException("cannot run " + nix + " (is Nix installed?): " + e.getMessage(), e);
+        }
+        try {
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+                throw new IOException(String.join(" ", cmd) + " did not finish in " + TIMEOUT_MINUTES + " minutes");
+            }
+            if (p.exitValue() != 0) {
+                String msg = new String(out, StandardCharsets.UTF_8).strip();
+                throw new IOException(String.join(" ", cmd) + " exited " + p.exitValue() + ": "
+                        + msg.substring(Math.max(0, msg.length() - 2000)));
+            }
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}
