@@ -34,11 +34,13 @@ public final class NarinfoLookup {
     private final int maxInFlight;
     private final RateLimiter rate;
     private final FetchMetrics metrics;
+    private final Executor executor;
 
     NarinfoLookup(List<BinaryCache> caches, FetchSettings s, FetchMetrics metrics, Executor executor,
                   LongSupplier nanoClock) {
         this.caches = List.copyOf(caches);
         this.metrics = metrics;
+        this.executor = executor;
         this.maxInFlight = s.maxNarinfoInFlight();
         this.inFlight = new Semaphore(maxInFlight);
         this.rate = new RateLimiter(s.narinfoPerSecond(), nanoClock);
@@ -52,6 +54,16 @@ public final class NarinfoLookup {
                     case THROTTLED -> java.time.Duration.ZERO;
                 }))
                 .buildAsync();
+    }
+
+    /** Asks the substituters of these settings over HTTP(S), from disk, or through Nix, on {@code io}. */
+    public static NarinfoLookup create(FetchSettings settings, NixCommands nix, FetchMetrics metrics,
+                                       java.util.concurrent.ExecutorService io) {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(settings.narinfoTimeout())
+                .executor(io).followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+        List<BinaryCache> caches = settings.substituters().stream()
+                .map(u -> new BinaryCache(u, http, io, settings.narinfoTimeout(), nix)).toList();
+        return new NarinfoLookup(caches, settings, metrics, io, System::nanoTime);
     }
 
     /** The answer for this path's hash part, from memory or (asynchronously) from the caches. Never blocks. */
@@ -76,7 +88,9 @@ public final class NarinfoLookup {
             inFlight.release();
             return counted(CompletableFuture.completedFuture(NarinfoAnswer.throttled("narinfo rate limit reached")));
         }
-        CompletableFuture<NarinfoAnswer> f = askFrom(0, path, new ArrayList<>());
+        // Off the caller's thread: the caller may be an event loop, and an HTTP request may resolve a name.
+        CompletableFuture<NarinfoAnswer> f = CompletableFuture.supplyAsync(() -> askFrom(0, path, new ArrayList<>()), executor)
+                .thenCompose(x -> x);
         f.whenComplete((a, e) -> inFlight.release());
         return counted(f);
     }
@@ -101,6 +115,12 @@ public final class NarinfoLookup {
 
     private CompletableFuture<NarinfoAnswer> counted(CompletableFuture<NarinfoAnswer> f) {
         return f.whenComplete((a, e) -> metrics.narinfo(a == null ? "error" : a.result().label()));
+    }
+
+    /** Answers remembered now (for tests: memory stays bounded). */
+    public long rememberedAnswers() {
+        answers.synchronous().cleanUp();
+        return answers.synchronous().estimatedSize();
     }
 
     public List<URI> urls() {

@@ -4,7 +4,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -111,13 +110,8 @@ public final class PathFetcher implements AutoCloseable {
     /** The same with another way to fetch (tests). */
     public static PathFetcher create(FetchSettings settings, NixCommands nix, Fetcher fetcher,
                                      Consumer<StorePath> onFetched, FetchMetrics metrics) {
-        return new PathFetcher(settings, io -> {
-            HttpClient http = HttpClient.newBuilder().connectTimeout(settings.narinfoTimeout()).executor(io)
-                    .followRedirects(HttpClient.Redirect.NORMAL).build();
-            List<BinaryCache> caches = settings.substituters().stream()
-                    .map(u -> new BinaryCache(u, http, io, settings.narinfoTimeout(), nix)).toList();
-            return new NarinfoLookup(caches, settings, metrics, io, System::nanoTime);
-        }, fetcher, onFetched, metrics, System::nanoTime);
+        return new PathFetcher(settings, io -> NarinfoLookup.create(settings, nix, metrics, io), fetcher, onFetched,
+                metrics, System::nanoTime);
     }
 
     /** What a LOOKUP of this missing path answers now; starts checking or fetching it if needed. Never blocks. */

@@ -26,10 +26,15 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.nixnfs.fetch.FetchMetrics;
+import org.nixnfs.fetch.FetchSettings;
+import org.nixnfs.fetch.NixCommands;
+import org.nixnfs.fetch.PathFetcher;
 import org.nixnfs.gc.GcPolicy;
 import org.nixnfs.gc.GcService;
 import org.nixnfs.gc.NixStoreCommand;
 import org.nixnfs.gc.PinStore;
+import org.nixnfs.gc.Recovery;
 import org.nixnfs.server.admin.AdminApi;
 import org.nixnfs.server.admin.AdminServer;
 import org.nixnfs.server.metrics.GcMetrics;
@@ -47,6 +52,7 @@ import org.nixnfs.server.nfs4.state.StateManager;
 import org.nixnfs.server.rpc.RpcDispatcher;
 import org.nixnfs.server.vfs.CacheSettings;
 import org.nixnfs.server.vfs.FsStats;
+import org.nixnfs.server.vfs.MissingPathFetcher;
 import org.nixnfs.server.vfs.StoreExportFileSystem;
 import org.nixnfs.store.IndexWatcher;
 import org.nixnfs.store.NixDatabase;
@@ -77,35 +83,42 @@ public final class NixnfsServer implements AutoCloseable {
      * @param gcPolicy      what GC keeps
      * @param gcInterval    how often to check the disk watermarks; zero for never
      * @param nixStore      the nix-store executable GC deletes with
+     * @param faultIn       binary caches missing store paths are fetched from, the cold tier GC copies to (off: none)
      */
     public record Config(Path storeRoot, String exportPath, InetSocketAddress listen, InetSocketAddress adminListen,
                          Path stateDir, int leaseSeconds, int workerThreads, int ioThreads, CacheSettings cache,
-                         int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore) {
+                         int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore,
+                         FaultInConfig faultIn) {
         public static Config defaults(Path storeRoot, InetSocketAddress listen, Path stateDir) {
             int cores = Runtime.getRuntime().availableProcessors();
             return new Config(storeRoot, "/nix/store", listen, null, stateDir, 90, Math.max(8, 4 * cores),
                     Math.max(2, cores), CacheSettings.defaults(), 4096, GcPolicy.defaults(), Duration.ofMinutes(10),
-                    "nix-store");
+                    "nix-store", FaultInConfig.disabled());
         }
 
         public Config withExportPath(String p) {
             return new Config(storeRoot, p, listen, adminListen, stateDir, leaseSeconds, workerThreads, ioThreads, cache,
-                    maxConnections, gcPolicy, gcInterval, nixStore);
+                    maxConnections, gcPolicy, gcInterval, nixStore, faultIn);
         }
 
         public Config withLeaseSeconds(int s) {
             return new Config(storeRoot, exportPath, listen, adminListen, stateDir, s, workerThreads, ioThreads, cache,
-                    maxConnections, gcPolicy, gcInterval, nixStore);
+                    maxConnections, gcPolicy, gcInterval, nixStore, faultIn);
         }
 
         public Config withAdminListen(InetSocketAddress a) {
             return new Config(storeRoot, exportPath, listen, a, stateDir, leaseSeconds, workerThreads, ioThreads, cache,
-                    maxConnections, gcPolicy, gcInterval, nixStore);
+                    maxConnections, gcPolicy, gcInterval, nixStore, faultIn);
+        }
+
+        public Config withFaultIn(FaultInConfig f) {
+            return new Config(storeRoot, exportPath, listen, adminListen, stateDir, leaseSeconds, workerThreads,
+                    ioThreads, cache, maxConnections, gcPolicy, gcInterval, nixStore, f);
         }
 
         public Config withGc(GcPolicy p, Duration interval) {
             return new Config(storeRoot, exportPath, listen, adminListen, stateDir, leaseSeconds, workerThreads,
-                    ioThreads, cache, maxConnections, p, interval, nixStore);
+                    ioThreads, cache, maxConnections, p, interval, nixStore, faultIn);
         }
     }
 
@@ -142,6 +155,7 @@ public final class NixnfsServer implements AutoCloseable {
         PrometheusMeterRegistry metrics;
         NfsServer listener;
         AdminServer admin;
+        PathFetcher fetcher;
 
         <T extends AutoCloseable> T closeLater(T c) {
             closeables.add(c);
@@ -193,8 +207,11 @@ public final class NixnfsServer implements AutoCloseable {
             b.usage = b.closeLater(new UsageTracker(UsageDatabase.open(config.stateDir()), clock::millis,
                     UsageTracker.DEFAULT_FLUSH_MILLIS));
 
+            b.fetcher = config.faultIn().enabled() ? b.closeLater(faultIn(config, b.usage, b.metrics)) : null;
+            PathFetcher fetcher = b.fetcher;
             StoreExportFileSystem fs = new StoreExportFileSystem(db.storeDirectory(), config.exportPath(), b.index,
-                    config.cache());
+                    config.cache(), fetcher == null ? MissingPathFetcher.NONE
+                            : path -> fetcher.request(path) == PathFetcher.State.FETCHING);
             b.state = new StateManager(config.leaseSeconds(), System::nanoTime);
             NfsServices.Limits limits = NfsServices.Limits.defaults();
             NfsServices services = new NfsServices(fs, b.state,
@@ -205,8 +222,11 @@ public final class NixnfsServer implements AutoCloseable {
             StateManager state = b.state;
             UsageTracker usage = b.usage;
             StoreIndexHolder index = b.index;
+            Recovery recovery = fetcher == null ? null : new Recovery(fetcher.narinfoLookup(),
+                    config.faultIn().coldTier(), new NixCommands(config.storeRoot(), config.nixStore(), "nix"));
             b.gc = new GcService(config.gcPolicy(), nix, new GcService.Facts(index::current, () -> lastUse(usage),
-                    state::openStorePaths), new PinStore(config.stateDir()), clock, hashes -> forget(usage, hashes));
+                    state::openStorePaths), new PinStore(config.stateDir()), clock, hashes -> forget(usage, hashes),
+                    recovery);
             b.gc.addListener(new GcMetrics(b.metrics, config.gcPolicy()));
 
             CompoundProcessor processor = new CompoundProcessor(services, new Operations(),
@@ -253,6 +273,16 @@ public final class NixnfsServer implements AutoCloseable {
             b.closeAll();
             throw e;
         }
+    }
+
+    /** Fault-in: missing store paths fetched from binary caches through Nix; a fetched path counts as used now. */
+    private static PathFetcher faultIn(Config config, UsageTracker usage, PrometheusMeterRegistry metrics)
+            throws IOException {
+        FetchSettings fetch = config.faultIn().effectiveFetch();
+        PathFetcher f = PathFetcher.create(fetch, new NixCommands(config.storeRoot(), config.nixStore(), "nix"),
+                path -> usage.record(path.hashPart(), "fault-in"), new FetchMetrics(metrics));
+        log.info("fault-in from {} (closures up to {} bytes)", fetch.substituters(), fetch.maxFetchSize());
+        return f;
     }
 
     private static AccessRecorder accessRecorder(UsageTracker usage, AccessRecorder extra) {

@@ -190,8 +190,18 @@ public final class AdminApi {
         m.put("totalBytes", plan.totalBytes());
         m.put("rootsToRemove", plan.rootsToRemove().stream()
                 .map(r -> Map.of("link", r.link().toString(), "target", "/nix/store/" + r.target().baseName())).toList());
-        m.put("paths", plan.paths().stream().map(d -> Map.of("path", "/nix/store/" + d.path().baseName(),
-                "narSize", d.narSize(), "reason", d.reason())).toList());
+        m.put("paths", plan.paths().stream().map(d -> {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("path", "/nix/store/" + d.path().baseName());
+            p.put("narSize", d.narSize());
+            p.put("reason", d.reason());
+            org.nixnfs.gc.Recovery.Source r = plan.recovery().get(d.path());
+            if (r != null) { // only when GC requires recoverability (fault-in or a cold tier configured)
+                p.put("recoverable", r.recoverable());
+                p.put("recovery", r.describe());
+            }
+            return p;
+        }).toList());
         return m;
     }
 

@@ -60,6 +60,9 @@ public final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     GcOptions gc = new GcOptions();
 
+    @CommandLine.Mixin
+    FaultInOptions faultIn = new FaultInOptions();
+
     @Option(names = "--gc-interval", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
             description = "How often to check free space; below the low watermark, GC evicts the least recently used "
                     + "dead paths until the high watermark. 0 disables. Default: ${DEFAULT-VALUE}.")
@@ -75,7 +78,7 @@ public final class ServeCommand implements Callable<Integer> {
         NixnfsServer.Config config = new NixnfsServer.Config(root, exportPath, address, admin, state, leaseSeconds,
                 workerThreads != null ? workerThreads : defaults.workerThreads(), defaults.ioThreads(),
                 new CacheSettings(cacheNodes, cacheNodes, 4 * cacheNodes, CacheSettings.defaults().openFiles()),
-                maxConnections, gc.policy(), gcInterval, gc.nixStore);
+                maxConnections, gc.policy(), gcInterval, gc.nixStore, faultIn.config(root));
         NixnfsServer server = NixnfsServer.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

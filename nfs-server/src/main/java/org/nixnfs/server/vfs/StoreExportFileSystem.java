@@ -45,6 +45,7 @@ public final class StoreExportFileSystem implements ExportFileSystem {
     private final Node exportRoot;
     private final Attributes exportRootDiskAttributes;
     private final ObjectIds objectIds;
+    private final MissingPathFetcher missingPaths;
 
     private final Cache<FileHandle, Node> nodes;
     private final Cache<LookupKey, Node> lookups;
@@ -79,7 +80,14 @@ public final class StoreExportFileSystem implements ExportFileSystem {
      */
     public StoreExportFileSystem(Path storeDir, String exportPath, StoreIndexHolder index, CacheSettings cache)
             throws IOException {
+        this(storeDir, exportPath, index, cache, MissingPathFetcher.NONE);
+    }
+
+    /** @param missingPaths asked about store path names looked up that are not valid (fault-in) */
+    public StoreExportFileSystem(Path storeDir, String exportPath, StoreIndexHolder index, CacheSettings cache,
+                                 MissingPathFetcher missingPaths) throws IOException {
         this.storeDir = storeDir;
+        this.missingPaths = missingPaths;
         this.exportComponents = Arrays.stream(exportPath.split("/")).filter(s -> !s.isEmpty()).toList();
         this.handles = new FileHandles("/" + String.join("/", exportComponents));
         this.index = index;
@@ -225,8 +233,7 @@ public final class StoreExportFileSystem implements ExportFileSystem {
                 yield dir.depth() + 1 < pseudoNodes.length ? pseudoNodes[dir.depth() + 1] : exportRoot;
             }
             case EXPORT_ROOT -> {
-                ValidPath vp = index.current().byBaseName(name)
-                        .orElseThrow(() -> new NfsException(NfsStatus.NFS4ERR_NOENT));
+                ValidPath vp = index.current().byBaseName(name).orElseThrow(() -> missing(name));
                 Node cached = cachedNode(handles.storeObject(vp.path().hashPart(), ""), vp);
                 if (cached != null) {
                     yield cached;
@@ -239,6 +246,13 @@ public final class StoreExportFileSystem implements ExportFileSystem {
             }
             case STORE_OBJECT -> lookupInStorePath(dir, name);
         };
+    }
+
+    /** NOENT, or DELAY while the path is being fetched from a binary cache (the client asks again). */
+    private NfsException missing(String name) {
+        boolean fetching = StorePath.parseBaseName(name).map(missingPaths::fetching).orElse(false);
+        return fetching ? new NfsException(NfsStatus.NFS4ERR_DELAY, "fetching " + name)
+                : new NfsException(NfsStatus.NFS4ERR_NOENT);
     }
 
     private Node lookupInStorePath(Node dir, String name) throws NfsException {
