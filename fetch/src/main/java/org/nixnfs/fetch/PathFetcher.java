@@ -77,10 +77,12 @@ public final class PathFetcher implements AutoCloseable {
     private final ThreadPoolExecutor fetchPool;
     private final ExecutorService io;
     private final AtomicInteger started = new AtomicInteger();
+    private final java.util.concurrent.Semaphore holders;
 
     PathFetcher(FetchSettings settings, java.util.function.Function<ExecutorService, NarinfoLookup> narinfo,
                 Fetcher fetcher, Consumer<StorePath> onFetched, FetchMetrics metrics, LongSupplier nanoClock) {
         this.settings = settings;
+        this.holders = new java.util.concurrent.Semaphore(settings.maxConcurrentFetches());
         this.io = Executors.newFixedThreadPool(2, daemon("fetch-io"));
         this.narinfo = narinfo.apply(io);
         this.fetcher = fetcher;
@@ -121,6 +123,28 @@ public final class PathFetcher implements AutoCloseable {
             return State.FETCHING;
         }
         return f.join() == Outcome.FETCHED ? State.FETCHING : State.ABSENT;
+    }
+
+    /**
+     * Waits, up to the configured hold, for the fetch of this path to end; true if it was fetched.
+     * For worker threads only. At most {@code maxConcurrentFetches} callers wait at once (a few NFS
+     * worker threads at most); the
+     * others (and every caller when the hold is zero) get false at once and answer DELAY.
+     */
+    public boolean awaitFetched(StorePath path) {
+        if (settings.hold().isZero() || !holders.tryAcquire()) {
+            return false;
+        }
+        try {
+            return fetch(path).get(settings.hold().toMillis(), TimeUnit.MILLISECONDS) == Outcome.FETCHED;
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            holders.release();
+        }
     }
 
     /** Fetches the path unless a fetch of it is in progress (then joins it) or just ended (then its outcome). */

@@ -231,7 +231,7 @@ class PathFetcherTest {
         AtomicInteger requests = new AtomicInteger();
         URI cache = httpCache(h -> null, requests);
         FetchSettings s = new FetchSettings(List.of(cache), List.of(), 1L << 30, Duration.ofHours(1),
-                Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofMinutes(1), 2, 4, 8, 20, 1000);
+                Duration.ofSeconds(30), Duration.ofMillis(500), Duration.ofMinutes(1), 2, 4, 8, 20, 1000, Duration.ZERO);
         PathFetcher f = fetcher(s, 1);
         Random rnd = new Random(42);
         long t0 = System.nanoTime();

@@ -40,7 +40,7 @@ public record FaultInConfig(FetchSettings fetch, ColdTier coldTier) {
         }
         return new FetchSettings(subs, keys, fetch.maxFetchSize(), fetch.positiveTtl(), fetch.negativeTtl(),
                 fetch.narinfoTimeout(), fetch.fetchTimeout(), fetch.maxConcurrentFetches(), fetch.maxQueuedFetches(),
-                fetch.maxNarinfoInFlight(), fetch.narinfoPerSecond(), fetch.cacheEntries());
+                fetch.maxNarinfoInFlight(), fetch.narinfoPerSecond(), fetch.cacheEntries(), fetch.hold());
     }
 
     /** {@code nix key convert-secret-to-public} of a secret key file. */

@@ -210,8 +210,7 @@ public final class NixnfsServer implements AutoCloseable {
             b.fetcher = config.faultIn().enabled() ? b.closeLater(faultIn(config, b.usage, b.metrics)) : null;
             PathFetcher fetcher = b.fetcher;
             StoreExportFileSystem fs = new StoreExportFileSystem(db.storeDirectory(), config.exportPath(), b.index,
-                    config.cache(), fetcher == null ? MissingPathFetcher.NONE
-                            : path -> fetcher.request(path) == PathFetcher.State.FETCHING);
+                    config.cache(), fetcher == null ? MissingPathFetcher.NONE : missingPathFetcher(fetcher));
             b.state = new StateManager(config.leaseSeconds(), System::nanoTime);
             NfsServices.Limits limits = NfsServices.Limits.defaults();
             NfsServices services = new NfsServices(fs, b.state,
@@ -283,6 +282,25 @@ public final class NixnfsServer implements AutoCloseable {
                 path -> usage.record(path.hashPart(), "fault-in"), new FetchMetrics(metrics));
         log.info("fault-in from {} (closures up to {} bytes)", fetch.substituters(), fetch.maxFetchSize());
         return f;
+    }
+
+    private static MissingPathFetcher missingPathFetcher(PathFetcher fetcher) {
+        return new MissingPathFetcher() {
+            @Override
+            public boolean fetching(org.nixnfs.store.StorePath path) {
+                return fetcher.request(path) == PathFetcher.State.FETCHING;
+            }
+
+            @Override
+            public boolean awaitFetched(org.nixnfs.store.StorePath path) {
+                return fetcher.awaitFetched(path);
+            }
+
+            @Override
+            public boolean holds() {
+                return !fetcher.settings().hold().isZero();
+            }
+        };
     }
 
     private static AccessRecorder accessRecorder(UsageTracker usage, AccessRecorder extra) {

@@ -70,7 +70,9 @@ class FaultInKernelTest {
             NixnfsServer.Config config = NixnfsServer.Config.defaults(nix.storeRoot(),
                     new InetSocketAddress("127.0.0.1", 0), Files.createDirectories(dir.resolve("state")))
                     .withFaultIn(new FaultInConfig(
-                            FetchSettings.defaults(List.of(cache.httpUrl()), List.of(cache.publicKey())),
+                            FetchSettings.defaults(List.of(cache.httpUrl()), List.of(cache.publicKey()))
+                                    .withHold(Duration.ofMillis(Long.getLong("nixnfs.test.fetchHoldMillis",
+                                            FetchSettings.DEFAULT_HOLD.toMillis()))),
                             new ColdTier(URI.create("file://" + cold), coldKey.secretKey(), 0)));
             LinkedBlockingQueue<String> said = new LinkedBlockingQueue<>();
             List<String> timings = new CopyOnWriteArrayList<>();
@@ -106,6 +108,8 @@ class FaultInKernelTest {
                     int rc = guest.await(Duration.ofSeconds(300));
                     assertEquals(0, rc, guest.failureReport(rc));
                 }
+                System.out.println("fetch hold " + Long.getLong("nixnfs.test.fetchHoldMillis",
+                        FetchSettings.DEFAULT_HOLD.toMillis()) + " ms (0: DELAY at once):");
                 timings.forEach(System.out::println);
                 assertEquals(3, timings.size(), "timings: " + timings);
                 assertTrue(nix.isValid(local), "the evicted path came back");

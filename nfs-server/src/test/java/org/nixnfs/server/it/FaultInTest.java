@@ -35,7 +35,8 @@ import org.nixnfs.store.testing.NixStoreFixture;
 
 /**
  * Fault-in and the cold tier end to end, with real Nix, a real binary cache (nginx) and the test
- * NFS client: a path that only the cache has is fetched on LOOKUP (DELAY while Nix fetches), once
+ * NFS client: a path that only the cache has is fetched on LOOKUP (DELAY while Nix fetches, or
+ * the LOOKUP held until it is there), once
  * for two clients asking at once; a path that only this server had is copied to the cold tier by
  * GC before it is deleted, and comes back from there on the next LOOKUP.
  */
@@ -60,7 +61,7 @@ class FaultInTest {
             cache.serve();
             Path cold = dir.resolve("cold");
             FaultInConfig faultIn = new FaultInConfig(
-                    FetchSettings.defaults(List.of(cache.httpUrl()), List.of(cache.publicKey())),
+                    FetchSettings.defaults(List.of(cache.httpUrl()), List.of(cache.publicKey())).withHold(Duration.ZERO),
                     new ColdTier(URI.create("file://" + cold), coldKey.secretKey(), 0));
             MutableClock clock = new MutableClock(Instant.now());
             NixnfsServer.Config config = NixnfsServer.Config.defaults(nix.storeRoot(),
@@ -109,6 +110,36 @@ class FaultInTest {
                 assertArrayEquals(localBytes, c2.readAll(c2.lookup(localFile), 0, Nfs4TestClient.ANONYMOUS_STATEID, 4096),
                         "the evicted path came back from the cold tier");
                 assertTrue(nix.isValid(local));
+            }
+        }
+    }
+
+    @Test
+    void aHeldLookupAnswersOnceTheFetchEnds(@TempDir Path dir) throws Exception {
+        NixStoreFixture builder = NixStoreFixture.create(dir.resolve("builder"));
+        StorePath tool = builder.build(NixStoreFixture.derivation("held", "/bin/mkdir -p $out; echo held > $out/data")).get(0);
+        NixStoreFixture nix = NixStoreFixture.create(dir.resolve("server"));
+        try (BinaryCacheFixture cache = BinaryCacheFixture.create(dir.resolve("bc"), "company-cache-1")) {
+            cache.push(builder, tool);
+            cache.serve();
+            NixnfsServer.Config config = NixnfsServer.Config.defaults(nix.storeRoot(),
+                    new InetSocketAddress("127.0.0.1", 0), Files.createDirectories(dir.resolve("state")))
+                    .withFaultIn(new FaultInConfig(FetchSettings.defaults(List.of(cache.httpUrl()),
+                            List.of(cache.publicKey())).withHold(Duration.ofSeconds(30)), null));
+            try (NixnfsServer server = NixnfsServer.start(config);
+                 Nfs4TestClient c1 = Nfs4TestClient.connect(server.address(), 1);
+                 Nfs4TestClient c2 = Nfs4TestClient.connect(server.address(), 1)) {
+                String file = "/nix/store/" + tool.baseName() + "/data";
+                CompletableFuture<Integer> a = CompletableFuture.supplyAsync(() -> lookupThroughDelays(c1, file));
+                CompletableFuture<Integer> b = CompletableFuture.supplyAsync(() -> lookupThroughDelays(c2, file));
+                assertEquals(0, a.get(300, TimeUnit.SECONDS) + b.get(300, TimeUnit.SECONDS),
+                        "held until the path was there: no DELAY");
+                assertEquals("held\n", new String(c1.readAll(c1.lookup(file), 0, Nfs4TestClient.ANONYMOUS_STATEID, 4096),
+                        java.nio.charset.StandardCharsets.UTF_8));
+                assertEquals(1.0, server.metrics().get("nixnfs.fetch.fetches").tag("outcome", "fetched").counter().count());
+                StorePath nowhere = StorePath.parseBaseName("0000000000000000000000000000000a-nowhere").orElseThrow();
+                assertEquals(NfsStatus.NFS4ERR_NOENT, statusThroughDelays(c1, "/nix/store/" + nowhere.baseName()),
+                        "a held LOOKUP of a name no cache has is NOENT");
             }
         }
     }
