@@ -158,7 +158,12 @@ public final class PathFetcher implements AutoCloseable {
         if (known != null) {
             return CompletableFuture.completedFuture(known);
         }
-        return narinfo.lookup(path).thenCompose(a -> decide(path, a));
+        long asked = nanoClock.getAsLong();
+        return narinfo.lookup(path).thenCompose(a -> {
+            log.debug("narinfo of {}: {} ({}) after {} ms", path, a.result(), a.detail(),
+                    (nanoClock.getAsLong() - asked) / 1_000_000);
+            return decide(path, a);
+        });
     }
 
     /** Whether a cache has this path, as far as a narinfo check tells (for GC: can it come back?). */

@@ -35,6 +35,11 @@ final class FaultInOptions {
             description = "How long \"no cache has it\" (or \"the caches failed\") is remembered. Default: ${DEFAULT-VALUE}.")
     Duration negativeTtl;
 
+    @Option(names = "--fetch-hold", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+            description = "A LOOKUP of a path being fetched waits this long for it (on a worker thread, at most 4 at once) "
+                    + "before it is answered NFS4ERR_DELAY (the client retries); 0: DELAY at once. Default: ${DEFAULT-VALUE}.")
+    Duration hold;
+
     @Option(names = "--cold-tier", paramLabel = "URL", arity = "0..1", fallbackValue = "file:///var/lib/nixnfs/cold",
             description = "Before GC deletes a path no substituter has, it copies it to this binary cache (nix copy --to); "
                     + "fault-in fetches it back from there. Without URL: ${FALLBACK-VALUE}.")
@@ -60,7 +65,7 @@ final class FaultInOptions {
             subs = List.of();
         }
         FetchSettings f = FetchSettings.defaults(subs.stream().map(URI::create).toList(), keys == null ? List.of() : keys)
-                .withMaxFetchSize(maxFetchSize).withNegativeTtl(negativeTtl);
+                .withMaxFetchSize(maxFetchSize).withNegativeTtl(negativeTtl).withHold(hold);
         return new FaultInConfig(f, coldTier == null ? null : new ColdTier(coldTier, signingKey, coldKeep));
     }
 
