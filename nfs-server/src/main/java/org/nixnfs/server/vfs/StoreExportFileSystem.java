@@ -266,10 +266,14 @@ public final class StoreExportFileSystem implements ExportFileSystem {
         if (p == null || !missingPaths.fetching(p)) {
             throw new NfsException(NfsStatus.NFS4ERR_NOENT);
         }
-        if (missingPaths.holds() && !onEventLoop() && missingPaths.awaitFetched(p)) {
-            ValidPath vp = awaitIndexed(name, FETCHED_INDEX_WAIT_MILLIS);
-            if (vp != null) {
-                return vp;
+        if (missingPaths.holds() && !onEventLoop()) {
+            if (missingPaths.awaitFetched(p)) {
+                ValidPath vp = awaitIndexed(name, FETCHED_INDEX_WAIT_MILLIS);
+                if (vp != null) {
+                    return vp;
+                }
+            } else if (!missingPaths.fetching(p)) {
+                throw new NfsException(NfsStatus.NFS4ERR_NOENT); // the caches said no while we waited
             }
         }
         throw new NfsException(NfsStatus.NFS4ERR_DELAY, "fetching " + name);

@@ -140,6 +140,34 @@ class FaultInTest {
                 StorePath nowhere = StorePath.parseBaseName("0000000000000000000000000000000a-nowhere").orElseThrow();
                 assertEquals(NfsStatus.NFS4ERR_NOENT, statusThroughDelays(c1, "/nix/store/" + nowhere.baseName()),
                         "a held LOOKUP of a name no cache has is NOENT");
+
+                // 10,000 LOOKUPs of random valid-looking names: a bounded trickle of cache requests.
+                int before = cache.requests().size();
+                java.util.Random rnd = new java.util.Random(7);
+                long t0 = System.nanoTime();
+                int noent = 0;
+                for (int i = 0; i < 10_000; i++) {
+                    StringBuilder h = new StringBuilder();
+                    for (int k = 0; k < 32; k++) {
+                        h.append(StorePath.BASE32_ALPHABET.charAt(rnd.nextInt(32)));
+                    }
+                    try {
+                        c2.lookup("/nix/store/" + h + "-random");
+                    } catch (Nfs4TestClient.NfsError e) {
+                        assertTrue(e.status == NfsStatus.NFS4ERR_NOENT || e.status == NfsStatus.NFS4ERR_DELAY,
+                                NfsStatus.name(e.status));
+                        noent += e.status == NfsStatus.NFS4ERR_NOENT ? 1 : 0;
+                    }
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                Thread.sleep(500); // nginx writes its access log line after the response
+                int requests = cache.requests().size() - before;
+                System.out.printf("10,000 random LOOKUPs in %.1f s: %d NOENT, %d requests reached the cache%n",
+                        seconds, noent, requests);
+                FetchSettings s = config.faultIn().fetch();
+                assertTrue(requests <= s.narinfoPerSecond() * (seconds + 2), requests + " requests in " + seconds + " s");
+                assertEquals(1.0, server.metrics().get("nixnfs.fetch.fetches").tag("outcome", "fetched").counter().count(),
+                        "and no fetch");
             }
         }
     }
