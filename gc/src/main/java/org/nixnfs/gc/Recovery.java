@@ -40,15 +40,24 @@ public final class Recovery {
     private final NarinfoLookup narinfo;
     private final ColdTier coldTier;
     private final NixCommands nix;
+    private final java.util.function.Consumer<StorePath> copied;
+
+    public Recovery(NarinfoLookup narinfo, ColdTier coldTier, NixCommands nix) {
+        this(narinfo, coldTier, nix, p -> { });
+    }
 
     /**
-     * @param narinfo  asks the substituters and the cold tier for a path's narinfo
+     * @param narinfo  asks the substituters and the cold tier for a path's narinfo (GC's own lookup, so
+     *                 that its many questions never use up the rate fault-in answers executors with)
      * @param coldTier where to copy paths no substituter has; null for none
+     * @param copied   told of every path copied to the cold tier (fault-in forgets "not on any cache")
      */
-    public Recovery(NarinfoLookup narinfo, ColdTier coldTier, NixCommands nix) {
+    public Recovery(NarinfoLookup narinfo, ColdTier coldTier, NixCommands nix,
+                    java.util.function.Consumer<StorePath> copied) {
         this.narinfo = narinfo;
         this.coldTier = coldTier;
         this.nix = nix;
+        this.copied = copied;
     }
 
     /** Where the path would come back from, without copying anything (the dry run). */
@@ -98,7 +107,10 @@ public final class Recovery {
             NixCommands.Result r = nix.copyTo(coldTier.copyUrl(), paths, COPY_TIMEOUT);
             if (r.ok()) {
                 log.info("copied {} paths to the cold tier {}", paths.size(), coldTier.url());
-                paths.forEach(p -> narinfo.forget(p.hashPart())); // "not there" was remembered a moment ago
+                paths.forEach(p -> {
+                    narinfo.forget(p.hashPart()); // "not there" was remembered a moment ago
+                    copied.accept(p);
+                });
                 return true;
             }
             log.warn("nix copy --to {} of {} paths failed: {}", coldTier.url(), paths.size(), r.errorLine());

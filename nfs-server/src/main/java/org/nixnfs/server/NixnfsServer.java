@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.nixnfs.fetch.FetchMetrics;
 import org.nixnfs.fetch.FetchSettings;
+import org.nixnfs.fetch.NarinfoLookup;
 import org.nixnfs.fetch.NixCommands;
 import org.nixnfs.fetch.PathFetcher;
 import org.nixnfs.gc.GcPolicy;
@@ -221,11 +222,10 @@ public final class NixnfsServer implements AutoCloseable {
             StateManager state = b.state;
             UsageTracker usage = b.usage;
             StoreIndexHolder index = b.index;
-            Recovery recovery = fetcher == null ? null : new Recovery(fetcher.narinfoLookup(),
-                    config.faultIn().coldTier(), new NixCommands(config.storeRoot(), config.nixStore(), "nix"));
+            RecoveryHandle recovery = fetcher == null ? null : b.closeLater(gcRecovery(config, fetcher, b.metrics));
             b.gc = new GcService(config.gcPolicy(), nix, new GcService.Facts(index::current, () -> lastUse(usage),
                     state::openStorePaths), new PinStore(config.stateDir()), clock, hashes -> forget(usage, hashes),
-                    recovery);
+                    recovery == null ? null : recovery.recovery());
             b.gc.addListener(new GcMetrics(b.metrics, config.gcPolicy()));
 
             CompoundProcessor processor = new CompoundProcessor(services, new Operations(),
@@ -282,6 +282,24 @@ public final class NixnfsServer implements AutoCloseable {
                 path -> usage.record(path.hashPart(), "fault-in"), new FetchMetrics(metrics));
         log.info("fault-in from {} (closures up to {} bytes)", fetch.substituters(), fetch.maxFetchSize());
         return f;
+    }
+
+    /** GC's recoverability check, with its own narinfo lookup (its own limits, its own threads). */
+    private static RecoveryHandle gcRecovery(Config config, PathFetcher fetcher, PrometheusMeterRegistry metrics)
+            throws IOException {
+        java.util.concurrent.ExecutorService io = Executors.newFixedThreadPool(2, daemonThreads("gc-narinfo"));
+        NixCommands nix = new NixCommands(config.storeRoot(), config.nixStore(), "nix");
+        NarinfoLookup lookup = NarinfoLookup.create(fetcher.settings(), nix, new FetchMetrics(metrics), io);
+        return new RecoveryHandle(new Recovery(lookup, config.faultIn().coldTier(), nix,
+                p -> fetcher.narinfoLookup().forget(p.hashPart())), io);
+    }
+
+    /** A Recovery and the threads of its lookup, closed with the server. */
+    private record RecoveryHandle(Recovery recovery, java.util.concurrent.ExecutorService io) implements AutoCloseable {
+        @Override
+        public void close() {
+            io.shutdownNow();
+        }
     }
 
     private static MissingPathFetcher missingPathFetcher(PathFetcher fetcher) {

@@ -54,7 +54,12 @@ final class FaultInOptions {
                     + "Default: ${DEFAULT-VALUE}.")
     long coldKeep;
 
-    FaultInConfig config(Path storeRoot) {
+    FaultInConfig config(Path storeRoot) throws IOException {
+        if (coldTier != null && signingKey == null) {
+            // Nix refuses unsigned input-addressed paths, so what GC copied could never come back.
+            throw new IOException("--cold-tier needs --signing-key FILE (nix-store --generate-binary-cache-key): "
+                    + "unsigned copies could not be fetched back");
+        }
         List<String> subs = substituters;
         List<String> keys = trustedPublicKeys;
         if (subs == null && storeRoot.equals(Path.of("/"))) {
