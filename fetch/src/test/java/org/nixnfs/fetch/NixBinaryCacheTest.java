@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nixnfs.fetch.testing.BinaryCacheFixture;
+import org.nixnfs.store.testing.BinaryCacheFixture;
 import org.nixnfs.store.StorePath;
 import org.nixnfs.store.testing.NixStoreFixture;
 

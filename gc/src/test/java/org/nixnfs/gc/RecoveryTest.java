@@ -24,7 +24,7 @@ import org.nixnfs.fetch.FetchMetrics;
 import org.nixnfs.fetch.FetchSettings;
 import org.nixnfs.fetch.NarinfoLookup;
 import org.nixnfs.fetch.NixCommands;
-import org.nixnfs.fetch.testing.BinaryCacheFixture;
+import org.nixnfs.store.testing.BinaryCacheFixture;
 import org.nixnfs.store.NixDatabase;
 import org.nixnfs.store.StorePath;
 import org.nixnfs.store.testing.NixStoreFixture;

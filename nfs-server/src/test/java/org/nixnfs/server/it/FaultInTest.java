@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nixnfs.fetch.FetchSettings;
-import org.nixnfs.fetch.testing.BinaryCacheFixture;
+import org.nixnfs.store.testing.BinaryCacheFixture;
 import org.nixnfs.gc.ColdTier;
 import org.nixnfs.gc.GcPlan;
 import org.nixnfs.gc.GcRunResult;

@@ -1,4 +1,4 @@
-package org.nixnfs.fetch.testing;
+package org.nixnfs.store.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -11,10 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.nixnfs.store.StorePath;
-import org.nixnfs.store.testing.NixStoreFixture;
 
 /**
- * A real binary cache: a directory written by {@code nix copy --to file://...} signed with a key
+ * A real binary cache (for the fault-in tests of fetch, gc and nfs-server): a directory written by {@code nix copy --to file://...} signed with a key
  * from {@code nix-store --generate-binary-cache-key}, served over HTTP by Debian's nginx-light on
  * a free loopback port.
  */
