@@ -94,6 +94,24 @@ public final class BinaryCache {
         });
     }
 
+    /** Whether the cache answers {@code nix-cache-info}: empty if so, else what went wrong. */
+    CompletableFuture<java.util.Optional<String>> cacheInfo() {
+        String scheme = url.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (scheme.equals("file")) {
+            Path p = Path.of(URI.create(base)).resolve("nix-cache-info");
+            return CompletableFuture.completedFuture(Files.isReadable(p) ? java.util.Optional.empty()
+                    : java.util.Optional.of("no readable " + p));
+        }
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            return CompletableFuture.completedFuture(java.util.Optional.empty()); // Nix's to read
+        }
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/nix-cache-info")).timeout(timeout).GET().build();
+        return http.sendAsync(req, HttpResponse.BodyHandlers.discarding())
+                .thenApply(r -> r.statusCode() == 200 ? java.util.Optional.<String>empty()
+                        : java.util.Optional.of("HTTP " + r.statusCode()))
+                .exceptionally(e -> java.util.Optional.of(rootMessage(e)));
+    }
+
     private NarinfoAnswer fromFile(String hashPart) {
         Path p = Path.of(URI.create(base)).resolve(hashPart + ".narinfo");
         try {

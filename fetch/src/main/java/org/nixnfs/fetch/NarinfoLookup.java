@@ -75,6 +75,19 @@ public final class NarinfoLookup {
         return answers.get(path.hashPart(), (hash, executor) -> ask(path));
     }
 
+    /**
+     * Asks each cache for {@code nix-cache-info} in the background and logs the ones that do not
+     * answer: the operator learns at startup that a cache is unreachable, and the first fault-in
+     * does not pay for setting up the HTTP client.
+     */
+    public void checkCaches() {
+        for (BinaryCache c : caches) {
+            c.cacheInfo().thenAccept(problem -> problem.ifPresentOrElse(
+                    p -> log.warn("binary cache {} does not answer: {} (fault-in from it will fail)", c.url(), p),
+                    () -> log.info("binary cache {} answers", c.url())));
+        }
+    }
+
     /** Forgets what is known about a hash part (the GC deleted it, so "on a cache" must be asked again). */
     public void forget(String hashPart) {
         answers.synchronous().invalidate(hashPart);

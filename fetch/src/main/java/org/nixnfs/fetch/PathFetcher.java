@@ -166,11 +166,6 @@ public final class PathFetcher implements AutoCloseable {
         });
     }
 
-    /** Whether a cache has this path, as far as a narinfo check tells (for GC: can it come back?). */
-    public CompletableFuture<NarinfoAnswer> narinfo(StorePath path) {
-        return narinfo.lookup(path);
-    }
-
     public NarinfoLookup narinfoLookup() {
         return narinfo;
     }
@@ -187,7 +182,7 @@ public final class PathFetcher implements AutoCloseable {
         if (a.narinfo().narSize() > settings.maxFetchSize()) {
             return CompletableFuture.completedFuture(tooLarge(path, a.narinfo().narSize()));
         }
-        return start(path, a.cache());
+        return start(path, a.cache(), a.narinfo());
     }
 
     private Outcome tooLarge(StorePath path, long size) {
@@ -198,7 +193,7 @@ public final class PathFetcher implements AutoCloseable {
     }
 
     /** Starts the one fetch of this path (or joins the one that another asker started a moment ago). */
-    private CompletableFuture<Outcome> start(StorePath path, URI cache) {
+    private CompletableFuture<Outcome> start(StorePath path, URI cache, Narinfo narinfo) {
         String h = path.hashPart();
         CompletableFuture<Outcome> mine = new CompletableFuture<>();
         CompletableFuture<Outcome> other = inProgress.putIfAbsent(h, mine);
@@ -212,7 +207,7 @@ public final class PathFetcher implements AutoCloseable {
             return mine;
         }
         try {
-            fetchPool.execute(() -> run(path, cache, mine));
+            fetchPool.execute(() -> run(path, cache, narinfo, mine));
         } catch (RejectedExecutionException e) {
             log.warn("not fetching {}: {} fetches running and {} waiting already", path,
                     settings.maxConcurrentFetches(), settings.maxQueuedFetches());
@@ -223,13 +218,15 @@ public final class PathFetcher implements AutoCloseable {
         return mine;
     }
 
-    private void run(StorePath path, URI cache, CompletableFuture<Outcome> done) {
+    private void run(StorePath path, URI cache, Narinfo narinfo, CompletableFuture<Outcome> done) {
         long began = nanoClock.getAsLong();
         started.incrementAndGet();
         Outcome outcome;
         long bytes = 0;
         try {
-            long closure = fetcher.closureSize(path, cache);
+            // A path that refers to nothing else is its own closure: no need to ask Nix.
+            boolean alone = narinfo.references().stream().allMatch(path::equals);
+            long closure = alone ? narinfo.narSize() : fetcher.closureSize(path, cache);
             if (closure > settings.maxFetchSize()) {
                 finish(path, done, tooLarge(path, closure));
                 return;

@@ -71,9 +71,9 @@ class PathFetcherTest {
         return URI.create("http://127.0.0.1:" + s.getAddress().getPort());
     }
 
-    private static String narinfo(StorePath p, long narSize) {
+    private static String narinfo(StorePath p, long narSize, String... references) {
         return "StorePath: /nix/store/" + p.baseName() + "\nURL: nar/x.nar.zst\nCompression: zstd\nNarSize: " + narSize
-                + "\nReferences: \n";
+                + "\nReferences: " + String.join(" ", references) + "\n";
     }
 
     private PathFetcher fetcher(FetchSettings settings, long closureSize) {
@@ -207,10 +207,10 @@ class PathFetcherTest {
     @Test
     void tooLargeIsRefused() throws Exception {
         AtomicInteger requests = new AtomicInteger();
-        URI cache = httpCache(h -> narinfo(HELLO, 100), requests);
+        URI cache = httpCache(h -> narinfo(HELLO, 100, "1123456789abcdfghijklmnpqrsvwxyz-dep"), requests);
         PathFetcher bigPath = fetcher(settings(cache).withMaxFetchSize(99), 100);
         assertEquals(PathFetcher.Outcome.TOO_LARGE, bigPath.fetch(HELLO).get(60, TimeUnit.SECONDS));
-        PathFetcher bigClosure = fetcher(settings(cache).withMaxFetchSize(1000), 5000);
+        PathFetcher bigClosure = fetcher(settings(cache).withMaxFetchSize(1000), 5000); // with its reference
         assertEquals(PathFetcher.Outcome.TOO_LARGE, bigClosure.fetch(HELLO).get(60, TimeUnit.SECONDS));
         assertEquals(0, fetched.get());
         assertEquals(PathFetcher.State.ABSENT, bigClosure.request(HELLO));

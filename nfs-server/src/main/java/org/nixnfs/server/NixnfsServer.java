@@ -281,6 +281,7 @@ public final class NixnfsServer implements AutoCloseable {
         PathFetcher f = PathFetcher.create(fetch, new NixCommands(config.storeRoot(), config.nixStore(), "nix"),
                 path -> usage.record(path.hashPart(), "fault-in"), new FetchMetrics(metrics));
         log.info("fault-in from {} (closures up to {} bytes)", fetch.substituters(), fetch.maxFetchSize());
+        f.narinfoLookup().checkCaches();
         return f;
     }
 

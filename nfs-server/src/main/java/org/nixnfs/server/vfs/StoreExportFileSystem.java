@@ -45,9 +45,7 @@ public final class StoreExportFileSystem implements ExportFileSystem {
     private final Node exportRoot;
     private final Attributes exportRootDiskAttributes;
     private final ObjectIds objectIds;
-    private final MissingPathFetcher missingPaths;
-    /** Notified on every index change (held fault-in LOOKUPs wait for their path on it). */
-    private final Object indexChange = new Object();
+    private final MissingPaths missingPaths;
 
     private final Cache<FileHandle, Node> nodes;
     private final Cache<LookupKey, Node> lookups;
@@ -89,7 +87,7 @@ public final class StoreExportFileSystem implements ExportFileSystem {
     public StoreExportFileSystem(Path storeDir, String exportPath, StoreIndexHolder index, CacheSettings cache,
                                  MissingPathFetcher missingPaths) throws IOException {
         this.storeDir = storeDir;
-        this.missingPaths = missingPaths;
+        this.missingPaths = new MissingPaths(missingPaths, index);
         this.exportComponents = Arrays.stream(exportPath.split("/")).filter(s -> !s.isEmpty()).toList();
         this.handles = new FileHandles("/" + String.join("/", exportComponents));
         this.index = index;
@@ -137,9 +135,6 @@ public final class StoreExportFileSystem implements ExportFileSystem {
     }
 
     private void indexChanged(StoreIndex next) {
-        synchronized (indexChange) {
-            indexChange.notifyAll();
-        }
         StoreDirState prev = storeDirState;
         if (next.fingerprint() != prev.index.fingerprint()) {
             storeDirState = new StoreDirState(next, Math.max(System.currentTimeMillis() * 1_000_000L,
@@ -240,7 +235,7 @@ public final class StoreExportFileSystem implements ExportFileSystem {
             case EXPORT_ROOT -> {
                 ValidPath vp = index.current().byBaseName(name).orElse(null);
                 if (vp == null) {
-                    vp = missing(name);
+                    vp = missingPaths.lookUp(name); // NOENT, DELAY, or the path once fetched
                 }
                 Node cached = cachedNode(handles.storeObject(vp.path().hashPart(), ""), vp);
                 if (cached != null) {
@@ -254,57 +249,6 @@ public final class StoreExportFileSystem implements ExportFileSystem {
             }
             case STORE_OBJECT -> lookupInStorePath(dir, name);
         };
-    }
-
-    /**
-     * A store path name that is not valid: NOENT, or DELAY while it is being fetched from a binary
-     * cache (the client asks again); or, on a worker thread when the fetcher holds, the path itself
-     * once its fetch ends within the hold.
-     */
-    private ValidPath missing(String name) throws NfsException {
-        StorePath p = StorePath.parseBaseName(name).orElse(null);
-        if (p == null || !missingPaths.fetching(p)) {
-            throw new NfsException(NfsStatus.NFS4ERR_NOENT);
-        }
-        if (missingPaths.holds() && !onEventLoop()) {
-            if (missingPaths.awaitFetched(p)) {
-                ValidPath vp = awaitIndexed(name, FETCHED_INDEX_WAIT_MILLIS);
-                if (vp != null) {
-                    return vp;
-                }
-            } else if (!missingPaths.fetching(p)) {
-                throw new NfsException(NfsStatus.NFS4ERR_NOENT); // the caches said no while we waited
-            }
-        }
-        throw new NfsException(NfsStatus.NFS4ERR_DELAY, "fetching " + name);
-    }
-
-    /** How long a held LOOKUP waits for the index to show a path Nix just registered. */
-    private static final long FETCHED_INDEX_WAIT_MILLIS = 1_000;
-
-    /** Netty's event loop threads are FastThreadLocalThreads; the worker pool's are not. */
-    private static boolean onEventLoop() {
-        return Thread.currentThread() instanceof io.netty.util.concurrent.FastThreadLocalThread;
-    }
-
-    /** Waits up to {@code millis} for the index to show this path (it follows Nix's database by inotify). */
-    private ValidPath awaitIndexed(String name, long millis) {
-        long deadline = System.nanoTime() + millis * 1_000_000;
-        synchronized (indexChange) {
-            while (true) {
-                ValidPath vp = index.current().byBaseName(name).orElse(null);
-                long left = deadline - System.nanoTime();
-                if (vp != null || left <= 0) {
-                    return vp;
-                }
-                try {
-                    indexChange.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return null;
-                }
-            }
-        }
     }
 
     private Node lookupInStorePath(Node dir, String name) throws NfsException {
@@ -510,8 +454,8 @@ public final class StoreExportFileSystem implements ExportFileSystem {
                 return true;
             case EXPORT_ROOT: {
                 ValidPath vp = index.current().byBaseName(name).orElse(null);
-                if (vp == null) { // a missing name waits for its fetch on a worker when the fetcher holds
-                    return !missingPaths.holds() || StorePath.parseBaseName(name).isEmpty();
+                if (vp == null) {
+                    return missingPaths.answersAtOnce(name);
                 }
                 return cachedNode(handles.storeObject(vp.path().hashPart(), ""), vp) != null;
             }
