@@ -66,6 +66,9 @@ public final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     GcOptions gc = new GcOptions();
 
+    @CommandLine.Mixin
+    FaultInOptions faultIn = new FaultInOptions();
+
     @Option(names = "--gc-interval", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
             description = "How often to check free space; below the low watermark, GC evicts the least recently used "
                     + "dead paths until the high watermark. 0 disables. Default: ${DEFAULT-VALUE}.")
@@ -87,7 +90,8 @@ public final class ServeCommand implements Callable<Integer> {
                 .cache(new CacheSettings(cacheNodes, cacheNodes, 4 * cacheNodes, CacheSettings.defaults().openFiles()))
                 .maxConnections(maxConnections)
                 .gc(gc.policy(), gcInterval)
-                .nixStore(gc.nixStore);
+                .nixStore(gc.nixStore)
+                .faultIn(faultIn.config(root));
         if (workerThreads != null) {
             config.workerThreads(workerThreads);
         }
