@@ -10,6 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +51,7 @@ public final class BinaryCache {
     /** The narinfo for this hash part: FOUND, ABSENT (the cache says it has none) or ERROR; never THROTTLED. */
     CompletableFuture<NarinfoAnswer> narinfo(StorePath path) {
         String hashPart = path.hashPart();
-        String scheme = url.getScheme().toLowerCase(java.util.Locale.ROOT);
+        String scheme = url.getScheme().toLowerCase(Locale.ROOT);
         CompletableFuture<NarinfoAnswer> f = switch (scheme) {
             case "http", "https" -> overHttp(hashPart);
             case "file" -> CompletableFuture.supplyAsync(() -> fromFile(hashPart), executor);
@@ -95,21 +98,21 @@ public final class BinaryCache {
     }
 
     /** Whether the cache answers {@code nix-cache-info}: empty if so, else what went wrong. */
-    CompletableFuture<java.util.Optional<String>> cacheInfo() {
-        String scheme = url.getScheme().toLowerCase(java.util.Locale.ROOT);
+    CompletableFuture<Optional<String>> cacheInfo() {
+        String scheme = url.getScheme().toLowerCase(Locale.ROOT);
         if (scheme.equals("file")) {
             Path p = Path.of(URI.create(base)).resolve("nix-cache-info");
-            return CompletableFuture.completedFuture(Files.isReadable(p) ? java.util.Optional.empty()
-                    : java.util.Optional.of("no readable " + p));
+            return CompletableFuture.completedFuture(Files.isReadable(p) ? Optional.empty()
+                    : Optional.of("no readable " + p));
         }
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            return CompletableFuture.completedFuture(java.util.Optional.empty()); // Nix's to read
+            return CompletableFuture.completedFuture(Optional.empty()); // Nix's to read
         }
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/nix-cache-info")).timeout(timeout).GET().build();
         return http.sendAsync(req, HttpResponse.BodyHandlers.discarding())
-                .thenApply(r -> r.statusCode() == 200 ? java.util.Optional.<String>empty()
-                        : java.util.Optional.of("HTTP " + r.statusCode()))
-                .exceptionally(e -> java.util.Optional.of(rootMessage(e)));
+                .thenApply(r -> r.statusCode() == 200 ? Optional.<String>empty()
+                        : Optional.of("HTTP " + r.statusCode()))
+                .exceptionally(e -> Optional.of(rootMessage(e)));
     }
 
     private NarinfoAnswer fromFile(String hashPart) {
@@ -129,7 +132,7 @@ public final class BinaryCache {
     private NarinfoAnswer throughNix(StorePath path) {
         try {
             return nix.pathInfo(url.toString(), path, timeout)
-                    .map(i -> NarinfoAnswer.found(new Narinfo(path, i.narSize(), java.util.List.of()), url))
+                    .map(i -> NarinfoAnswer.found(new Narinfo(path, i.narSize(), List.of()), url))
                     .orElseGet(() -> NarinfoAnswer.absent(url + ": nix path-info: not there"));
         } catch (IOException e) {
             return NarinfoAnswer.error(url + ": " + e.getMessage());
@@ -137,7 +140,7 @@ public final class BinaryCache {
     }
 
     private NarinfoAnswer parsed(String text) {
-        return (text == null ? java.util.Optional.<Narinfo>empty() : Narinfo.parse(text))
+        return (text == null ? Optional.<Narinfo>empty() : Narinfo.parse(text))
                 .map(n -> NarinfoAnswer.found(n, url))
                 .orElseGet(() -> NarinfoAnswer.error(url + ": not a narinfo (no StorePath/NarSize, or too long)"));
     }

@@ -27,7 +27,7 @@ public record Narinfo(StorePath storePath, long narSize, List<StorePath> referen
             String key = line.substring(0, colon);
             String value = line.substring(colon + 2).strip();
             switch (key) {
-                case "StorePath" -> path = StorePath.parseAbsolute("/nix/store", value).orElse(null);
+                case "StorePath" -> path = StorePath.parseAbsolute(StorePath.STORE_DIR, value).orElse(null);
                 case "NarSize" -> {
                     try {
                         narSize = Long.parseLong(value);

@@ -1,6 +1,7 @@
 package org.nixnfs.fetch;
 
 import java.net.URI;
+import java.util.Locale;
 
 /**
  * What the binary caches say about a hash part.
@@ -22,7 +23,7 @@ public record NarinfoAnswer(Result result, Narinfo narinfo, URI cache, String de
         THROTTLED;
 
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

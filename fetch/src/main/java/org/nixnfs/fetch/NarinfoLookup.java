@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -49,9 +51,9 @@ public final class NarinfoLookup {
         this.answers = Caffeine.newBuilder().maximumSize(s.cacheEntries()).executor(executor)
                 .ticker(nanoClock::getAsLong)
                 .expireAfter(Expiry.<String, NarinfoAnswer>creating((k, a) -> switch (a.result()) {
-                    case FOUND -> java.time.Duration.ofNanos(positive);
-                    case ABSENT, ERROR -> java.time.Duration.ofNanos(negative);
-                    case THROTTLED -> java.time.Duration.ZERO;
+                    case FOUND -> Duration.ofNanos(positive);
+                    case ABSENT, ERROR -> Duration.ofNanos(negative);
+                    case THROTTLED -> Duration.ZERO;
                 }))
                 .buildAsync();
     }
@@ -59,8 +61,8 @@ public final class NarinfoLookup {
     /** Asks the substituters of these settings over HTTP(S), from disk, or through Nix, on {@code io}. */
     public static NarinfoLookup create(FetchSettings settings, NixCommands nix, FetchMetrics metrics,
                                        java.util.concurrent.ExecutorService io) {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(settings.narinfoTimeout())
-                .executor(io).followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(settings.narinfoTimeout())
+                .executor(io).followRedirects(HttpClient.Redirect.NORMAL).build();
         List<BinaryCache> caches = settings.substituters().stream()
                 .map(u -> new BinaryCache(u, http, io, settings.narinfoTimeout(), nix)).toList();
         return new NarinfoLookup(caches, settings, metrics, io, System::nanoTime);

@@ -27,7 +27,6 @@ import org.nixnfs.store.StorePath;
  * and that store's state directory, as the GC's nix-store calls do.
  */
 public final class NixCommands {
-    private static final String STORE_DIR = "/nix/store";
     private static final Pattern NUMBER_FIELD = Pattern.compile("\"(narSize|closureSize)\":(\\d+)");
 
     private final Path storeRoot;
@@ -81,7 +80,7 @@ public final class NixCommands {
      */
     public Optional<PathInfo> pathInfo(String cacheUrl, StorePath path, Duration timeout) throws IOException {
         Result r = run(List.of(nix, "--extra-experimental-features", "nix-command", "path-info", "--json", "-S",
-                "--store", cacheUrl, STORE_DIR + "/" + path.baseName()), timeout, false);
+                "--store", cacheUrl, path.fullPath()), timeout, false);
         if (!r.ok()) {
             if (r.stderr().contains("don't know how to build") || r.stderr().contains("is not valid")) {
                 return Optional.empty();
@@ -117,7 +116,7 @@ public final class NixCommands {
             throws IOException {
         List<String> cmd = new ArrayList<>(List.of(nixStore));
         storeArgs(cmd);
-        cmd.addAll(List.of("--realise", STORE_DIR + "/" + path.baseName(),
+        cmd.addAll(List.of("--realise", path.fullPath(),
                 "--option", "substituters", String.join(" ", substituters.stream().map(URI::toString).toList()),
                 "--option", "trusted-public-keys", String.join(" ", trustedKeys),
                 "--option", "narinfo-cache-negative-ttl", "0"));
@@ -129,7 +128,7 @@ public final class NixCommands {
         List<String> cmd = new ArrayList<>(List.of(nix, "--extra-experimental-features", "nix-command"));
         storeArgs(cmd);
         cmd.addAll(List.of("copy", "--to", cacheUrl));
-        paths.forEach(p -> cmd.add(STORE_DIR + "/" + p.baseName()));
+        paths.forEach(p -> cmd.add(p.fullPath()));
         return run(cmd, timeout, true);
     }
 

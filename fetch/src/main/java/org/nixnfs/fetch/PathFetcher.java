@@ -2,6 +2,7 @@ package org.nixnfs.fetch;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -77,12 +79,12 @@ public final class PathFetcher implements AutoCloseable {
     private final ThreadPoolExecutor fetchPool;
     private final ExecutorService io;
     private final AtomicInteger started = new AtomicInteger();
-    private final java.util.concurrent.Semaphore holders;
+    private final Semaphore holders;
 
     PathFetcher(FetchSettings settings, java.util.function.Function<ExecutorService, NarinfoLookup> narinfo,
                 Fetcher fetcher, Consumer<StorePath> onFetched, FetchMetrics metrics, LongSupplier nanoClock) {
         this.settings = settings;
-        this.holders = new java.util.concurrent.Semaphore(settings.maxConcurrentFetches());
+        this.holders = new Semaphore(settings.maxConcurrentFetches());
         this.io = Executors.newFixedThreadPool(2, daemon("fetch-io"));
         this.narinfo = narinfo.apply(io);
         this.fetcher = fetcher;
@@ -91,7 +93,7 @@ public final class PathFetcher implements AutoCloseable {
         this.nanoClock = nanoClock;
         long negative = settings.negativeTtl().toNanos();
         this.recent = Caffeine.newBuilder().maximumSize(settings.cacheEntries()).ticker(nanoClock::getAsLong)
-                .expireAfter(com.github.benmanes.caffeine.cache.Expiry.<String, Outcome>creating((k, o) ->
+                .expireAfter(Expiry.<String, Outcome>creating((k, o) ->
                         o == Outcome.FETCHED ? FETCHED_MEMORY : Duration.ofNanos(negative)))
                 .build();
         this.fetchPool = new ThreadPoolExecutor(settings.maxConcurrentFetches(), settings.maxConcurrentFetches(), 60,

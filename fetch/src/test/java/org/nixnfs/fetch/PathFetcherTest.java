@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -262,7 +263,7 @@ class PathFetcherTest {
 
     @Test
     void aFileCacheIsReadFromDisk() throws Exception {
-        java.nio.file.Files.writeString(tmp.resolve(HELLO.hashPart() + ".narinfo"), narinfo(HELLO, 10));
+        Files.writeString(tmp.resolve(HELLO.hashPart() + ".narinfo"), narinfo(HELLO, 10));
         PathFetcher f = fetcher(settings(URI.create("file://" + tmp)), 10);
         assertEquals(PathFetcher.Outcome.FETCHED, f.fetch(HELLO).get(60, TimeUnit.SECONDS));
         StorePath missing = StorePath.parseBaseName("1123456789abcdfghijklmnpqrsvwxyz-hello").orElseThrow();

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,9 +25,9 @@ import org.nixnfs.fetch.FetchMetrics;
 import org.nixnfs.fetch.FetchSettings;
 import org.nixnfs.fetch.NarinfoLookup;
 import org.nixnfs.fetch.NixCommands;
-import org.nixnfs.store.testing.BinaryCacheFixture;
 import org.nixnfs.store.NixDatabase;
 import org.nixnfs.store.StorePath;
+import org.nixnfs.store.testing.BinaryCacheFixture;
 import org.nixnfs.store.testing.NixStoreFixture;
 
 /**
@@ -97,6 +98,6 @@ class RecoveryTest {
     }
 
     private static Set<StorePath> deleted(GcRunResult r) {
-        return r.deleted().stream().map(GcPlan.DeadPath::path).collect(java.util.stream.Collectors.toSet());
+        return r.deleted().stream().map(GcPlan.DeadPath::path).collect(Collectors.toSet());
     }
 }

@@ -3,6 +3,7 @@ package org.nixnfs.server;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +45,7 @@ public record FaultInConfig(FetchSettings fetch, ColdTier coldTier) {
     }
 
     /** {@code nix key convert-secret-to-public} of a secret key file. */
-    static String publicKeyOf(java.nio.file.Path secretKey) throws IOException {
+    static String publicKeyOf(Path secretKey) throws IOException {
         Process p = new ProcessBuilder("nix", "--extra-experimental-features", "nix-command", "key",
                 "convert-secret-to-public").redirectInput(secretKey.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();

@@ -74,7 +74,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The running server, assembled from its parts: the store index following the Nix database and
  * usage tracking; fault-in from binary caches; the export filesystem, NFSv4 state, the worker pool
- * and the NFS listener; GC; metrics; housekeeping; the admin listener. {@link #close()} takes them down in reverse order.
+ * and the NFS listener; GC; metrics; housekeeping; the admin listener. {@link #close()} takes
+ * them down in reverse order.
  */
 public final class NixnfsServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NixnfsServer.class);

@@ -1,12 +1,13 @@
 package org.nixnfs.server.cli;
 
+import java.util.Locale;
 import picocli.CommandLine;
 
 /** Sizes as operators write them: {@code 4G}, {@code 500M}, {@code 100K}, or bytes (binary units). */
 final class SizeConverter implements CommandLine.ITypeConverter<Long> {
     @Override
     public Long convert(String s) {
-        String t = s.strip().toUpperCase(java.util.Locale.ROOT).replaceAll("I?B$", "");
+        String t = s.strip().toUpperCase(Locale.ROOT).replaceAll("I?B$", "");
         if (t.isEmpty()) {
             throw new CommandLine.TypeConversionException("empty size");
         }

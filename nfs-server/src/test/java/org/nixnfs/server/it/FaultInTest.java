@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +24,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nixnfs.fetch.FetchSettings;
-import org.nixnfs.store.testing.BinaryCacheFixture;
 import org.nixnfs.gc.ColdTier;
 import org.nixnfs.gc.GcPlan;
 import org.nixnfs.gc.GcRunResult;
@@ -31,6 +34,7 @@ import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.testing.MutableClock;
 import org.nixnfs.server.testing.Nfs4TestClient;
 import org.nixnfs.store.StorePath;
+import org.nixnfs.store.testing.BinaryCacheFixture;
 import org.nixnfs.store.testing.NixStoreFixture;
 
 /**
@@ -135,7 +139,7 @@ class FaultInTest {
                 assertEquals(0, a.get(300, TimeUnit.SECONDS) + b.get(300, TimeUnit.SECONDS),
                         "held until the path was there: no DELAY");
                 assertEquals("held\n", new String(c1.readAll(c1.lookup(file), 0, Nfs4TestClient.ANONYMOUS_STATEID, 4096),
-                        java.nio.charset.StandardCharsets.UTF_8));
+                        StandardCharsets.UTF_8));
                 assertEquals(1.0, server.metrics().get("nixnfs.fetch.fetches").tag("outcome", "fetched").counter().count());
                 StorePath nowhere = StorePath.parseBaseName("0000000000000000000000000000000a-nowhere").orElseThrow();
                 assertEquals(NfsStatus.NFS4ERR_NOENT, statusThroughDelays(c1, "/nix/store/" + nowhere.baseName()),
@@ -143,7 +147,7 @@ class FaultInTest {
 
                 // 10,000 LOOKUPs of random valid-looking names: a bounded trickle of cache requests.
                 int before = cache.requests().size();
-                java.util.Random rnd = new java.util.Random(7);
+                Random rnd = new Random(7);
                 long t0 = System.nanoTime();
                 int noent = 0;
                 for (int i = 0; i < 10_000; i++) {
@@ -186,8 +190,8 @@ class FaultInTest {
                 }
                 delays++;
                 sleep(100); // as the Linux client does before its first retry
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
     }

@@ -3,6 +3,7 @@ package org.nixnfs.store.testing;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -89,7 +90,7 @@ public final class BinaryCacheFixture implements AutoCloseable {
 
     private boolean waitForPort() {
         for (int i = 0; i < 200 && nginx.isAlive(); i++) {
-            try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
+            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
                 return true;
             } catch (IOException e) {
                 try {
