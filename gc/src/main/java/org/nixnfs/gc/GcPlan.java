@@ -3,6 +3,7 @@ package org.nixnfs.gc;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.nixnfs.store.StorePath;
 
@@ -10,7 +11,17 @@ import org.nixnfs.store.StorePath;
  * What a GC run would do: remove these rules_nixpkgs roots, then delete these paths, in this
  * order (referrers before what they refer to; least recently used first).
  */
-public record GcPlan(Instant evaluatedAt, List<GcRoot> rootsToRemove, List<DeadPath> paths, int livePaths) {
+public record GcPlan(Instant evaluatedAt, List<GcRoot> rootsToRemove, List<DeadPath> paths, int livePaths,
+                     Map<StorePath, Recovery.Source> recovery) {
+
+    public GcPlan(Instant evaluatedAt, List<GcRoot> rootsToRemove, List<DeadPath> paths, int livePaths) {
+        this(evaluatedAt, rootsToRemove, paths, livePaths, Map.of());
+    }
+
+    /** The same plan saying, per path, where it can come back from (empty: GC does not require it). */
+    public GcPlan withRecovery(Map<StorePath, Recovery.Source> r) {
+        return new GcPlan(evaluatedAt, rootsToRemove, paths, livePaths, Map.copyOf(r));
+    }
 
     /** A path to delete and why it is dead. */
     public record DeadPath(StorePath path, long narSize, long registrationTime, long lastUseMillis, String reason) {
@@ -31,6 +42,6 @@ public record GcPlan(Instant evaluatedAt, List<GcRoot> rootsToRemove, List<DeadP
         Set<StorePath> chosenPaths = new HashSet<>();
         chosen.forEach(d -> chosenPaths.add(d.path()));
         List<GcRoot> roots = rootsToRemove.stream().filter(r -> chosenPaths.contains(r.target())).toList();
-        return new GcPlan(evaluatedAt, roots, List.copyOf(chosen), livePaths);
+        return new GcPlan(evaluatedAt, roots, List.copyOf(chosen), livePaths, recovery);
     }
 }

@@ -35,10 +35,17 @@ public final class GcRunner {
 
     private final NixStoreCommand nix;
     private final int batchSize;
+    private final Recovery recovery;
 
     public GcRunner(NixStoreCommand nix, int batchSize) {
+        this(nix, batchSize, null);
+    }
+
+    /** @param recovery when not null, a path is deleted only once it can come back (a substituter or the cold tier has it) */
+    public GcRunner(NixStoreCommand nix, int batchSize, Recovery recovery) {
         this.nix = nix;
         this.batchSize = batchSize;
+        this.recovery = recovery;
     }
 
     public GcRunResult run(GcPlan plan, LivenessCheck check, Supplier<Instant> clock) {
@@ -76,6 +83,14 @@ public final class GcRunner {
                 break;
             }
             List<GcPlan.DeadPath> batch = todo.subList(i, Math.min(todo.size(), i + batchSize));
+            if (recovery != null) {
+                Set<StorePath> recoverable = Set.copyOf(recovery.ensure(batch.stream().map(GcPlan.DeadPath::path).toList(),
+                        failures));
+                batch = batch.stream().filter(d -> recoverable.contains(d.path())).toList();
+                if (batch.isEmpty()) {
+                    continue;
+                }
+            }
             deleteBatch(batch, deleted, failures);
         }
         long bytes = deleted.stream().mapToLong(GcPlan.DeadPath::narSize).sum();

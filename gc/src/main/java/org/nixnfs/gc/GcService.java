@@ -51,14 +51,25 @@ public final class GcService {
     private final AtomicReference<GcRunResult> lastRun = new AtomicReference<>();
     private final AtomicReference<Exception> lastFailure = new AtomicReference<>();
     private final List<Listener> listeners;
+    private final Recovery recovery;
 
     public GcService(GcPolicy policy, NixStoreCommand nix, Facts facts, PinStore pins, Clock clock,
                      Consumer<List<String>> forgetUsage) {
-        this(policy, nix, facts, pins, clock, forgetUsage, new CopyOnWriteArrayList<>(), new Object());
+        this(policy, nix, facts, pins, clock, forgetUsage, null);
+    }
+
+    /**
+     * @param recovery when not null, GC deletes a path only once it can come back (from a substituter or
+     *                 the cold tier, copying it there first), and plans say where each would come back from
+     */
+    public GcService(GcPolicy policy, NixStoreCommand nix, Facts facts, PinStore pins, Clock clock,
+                     Consumer<List<String>> forgetUsage, Recovery recovery) {
+        this(policy, nix, facts, pins, clock, forgetUsage, new CopyOnWriteArrayList<>(), new Object(), recovery);
     }
 
     private GcService(GcPolicy policy, NixStoreCommand nix, Facts facts, PinStore pins, Clock clock,
-                      Consumer<List<String>> forgetUsage, List<Listener> listeners, Object runLock) {
+                      Consumer<List<String>> forgetUsage, List<Listener> listeners, Object runLock, Recovery recovery) {
+        this.recovery = recovery;
         this.listeners = listeners;
         this.runLock = runLock;
         this.policy = policy;
@@ -75,7 +86,7 @@ public final class GcService {
 
     /** The same service judging by another policy or at another time (dry runs asking "what if"). */
     public GcService with(GcPolicy otherPolicy, Clock otherClock) {
-        return new GcService(otherPolicy, nix, facts, pins, otherClock, forgetUsage, listeners, runLock);
+        return new GcService(otherPolicy, nix, facts, pins, otherClock, forgetUsage, listeners, runLock, recovery);
     }
 
     /** Adds a listener to this service and every copy made by {@link #with}, before or after. */
@@ -87,9 +98,10 @@ public final class GcService {
         return pins;
     }
 
-    /** The plan a run would carry out now. */
+    /** The plan a run would carry out now; with recovery required, where each path would come back from. */
     public GcPlan plan() throws IOException {
-        return plan(facts.lastUse().get());
+        GcPlan p = plan(facts.lastUse().get());
+        return recovery == null ? p : p.withRecovery(recovery.whereFrom(p.paths().stream().map(GcPlan.DeadPath::path).toList()));
     }
 
     private GcPlan plan(Map<String, Long> lastUse) throws IOException {
@@ -110,8 +122,11 @@ public final class GcService {
                 Map<String, Long> usedAtPlan = facts.lastUse().get();
                 GcPlan plan = plan(usedAtPlan);
                 GcPlan chosen = bytes == Long.MAX_VALUE ? plan : plan.limitedTo(bytes);
-                GcRunResult r = new GcRunner(nix, policy.batchSize()).run(chosen,
+                GcRunResult r = new GcRunner(nix, policy.batchSize(), recovery).run(chosen,
                         planned -> revived(planned, usedAtPlan), clock::instant);
+                if (recovery != null && recovery.coldTier() != null) {
+                    ColdTierPruner.prune(recovery.coldTier());
+                }
                 if (!r.deleted().isEmpty()) {
                     forgetUsage.accept(r.deleted().stream().map(d -> d.path().hashPart()).toList());
                 }

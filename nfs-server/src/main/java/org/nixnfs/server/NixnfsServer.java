@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -32,10 +33,16 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import org.nixnfs.fetch.FetchMetrics;
+import org.nixnfs.fetch.FetchSettings;
+import org.nixnfs.fetch.NarinfoLookup;
+import org.nixnfs.fetch.NixCommands;
+import org.nixnfs.fetch.PathFetcher;
 import org.nixnfs.gc.GcPolicy;
 import org.nixnfs.gc.GcService;
 import org.nixnfs.gc.NixStoreCommand;
 import org.nixnfs.gc.PinStore;
+import org.nixnfs.gc.Recovery;
 import org.nixnfs.server.admin.AdminApi;
 import org.nixnfs.server.admin.AdminServer;
 import org.nixnfs.server.metrics.GcMetrics;
@@ -57,6 +64,7 @@ import org.nixnfs.server.rpc.RpcDispatcher;
 import org.nixnfs.server.vfs.CacheSettings;
 import org.nixnfs.server.vfs.ExportFileSystem;
 import org.nixnfs.server.vfs.FsStats;
+import org.nixnfs.server.vfs.MissingPathFetcher;
 import org.nixnfs.store.IndexWatcher;
 import org.nixnfs.store.NixDatabase;
 import org.nixnfs.store.StoreIndex;
@@ -69,8 +77,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running server, assembled from its parts: the store index following the Nix database and
- * usage tracking; the export filesystem, NFSv4 state, the worker pool and the NFS listener; GC;
- * metrics; housekeeping; the admin listener. {@link #close()} takes them down in reverse order.
+ * usage tracking; fault-in from binary caches; the export filesystem, NFSv4 state, the worker pool
+ * and the NFS listener; GC; metrics; housekeeping; the admin listener. {@link #close()} takes
+ * them down in reverse order.
  */
 public final class NixnfsServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NixnfsServer.class);
@@ -91,11 +100,12 @@ public final class NixnfsServer implements AutoCloseable {
      * @param nixStore       the nix-store executable GC deletes with
      * @param publish        where to publish newly registered paths (--publish-to); null for nowhere
      * @param usagePull      replicas whose usage to pull into this server's (--usage-from); null for none
+     * @param faultIn        binary caches missing store paths are fetched from, the cold tier GC copies to (off: none)
      */
     public record Config(Path storeRoot, String exportPath, InetSocketAddress listen, InetSocketAddress adminListen,
                          Path stateDir, int leaseSeconds, int workerThreads, int ioThreads, CacheSettings cache,
                          int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore,
-                         Publishing publish, UsagePull usagePull) {
+                         Publishing publish, UsagePull usagePull, FaultInConfig faultIn) {
         /** The defaults for everything but where the store is, where to listen and where state goes. */
         public static Builder builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
             return new Builder(storeRoot, listen, stateDir);
@@ -105,7 +115,8 @@ public final class NixnfsServer implements AutoCloseable {
         public Builder toBuilder() {
             return new Builder(storeRoot, listen, stateDir).exportPath(exportPath).adminListen(adminListen)
                     .leaseSeconds(leaseSeconds).workerThreads(workerThreads).ioThreads(ioThreads).cache(cache)
-                    .maxConnections(maxConnections).gc(gcPolicy, gcInterval).nixStore(nixStore).publish(publish).usagePull(usagePull);
+                    .maxConnections(maxConnections).gc(gcPolicy, gcInterval).nixStore(nixStore).publish(publish).usagePull(usagePull)
+                    .faultIn(faultIn);
         }
 
         /** @param replicas the replicas' admin base URLs; @param interval how often to pull from them */
@@ -141,6 +152,7 @@ public final class NixnfsServer implements AutoCloseable {
             private String nixStore = "nix-store";
             private Publishing publish;
             private UsagePull usagePull;
+            private FaultInConfig faultIn = FaultInConfig.disabled();
 
             private Builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
                 this.storeRoot = storeRoot;
@@ -205,9 +217,16 @@ public final class NixnfsServer implements AutoCloseable {
                 return this;
             }
 
+            /** Fault-in and the cold tier; off by default. */
+            public Builder faultIn(FaultInConfig f) {
+                faultIn = f;
+                return this;
+            }
+
             public Config build() {
                 return new Config(storeRoot, exportPath, listen, adminListen, stateDir, leaseSeconds, workerThreads,
-                        ioThreads, cache, maxConnections, gcPolicy, gcInterval, nixStore, publish, usagePull);
+                        ioThreads, cache, maxConnections, gcPolicy, gcInterval, nixStore, publish, usagePull,
+                        faultIn);
             }
         }
     }
@@ -228,6 +247,7 @@ public final class NixnfsServer implements AutoCloseable {
         StoreIndexHolder index;
         IndexWatcher watcher;
         UsageTracker usage;
+        PathFetcher fetcher;
         ExportFileSystem fs;
         StateManager state;
         NfsServer listener;
@@ -279,6 +299,7 @@ public final class NixnfsServer implements AutoCloseable {
             Files.createDirectories(config.stateDir());
             wireMetricsRegistry(p);
             NixDatabase db = wireStore(config, clock, p);
+            wireFaultIn(config, p);
             wireNfs(config, db, extraRecorder, extraObserver, leaseNanoTime, p);
             wireGc(config, clock, p);
             wireMetrics(p);
@@ -317,10 +338,28 @@ public final class NixnfsServer implements AutoCloseable {
         return db;
     }
 
+    /**
+     * Fault-in, if configured: missing store paths fetched from binary caches through Nix (the
+     * cold tier last); a fetched path counts as used now. The caches are checked (and the HTTP
+     * client warmed) before the server answers.
+     */
+    private static void wireFaultIn(Config config, Parts p) throws IOException {
+        if (!config.faultIn().enabled()) {
+            return;
+        }
+        FetchSettings fetch = config.faultIn().effectiveFetch();
+        UsageTracker usage = p.usage;
+        p.fetcher = p.closeLater(PathFetcher.create(fetch, new NixCommands(config.storeRoot(), config.nixStore(), "nix"),
+                path -> usage.record(path.hashPart(), "fault-in"), new FetchMetrics(p.metrics)));
+        log.info("fault-in from {} (closures up to {} bytes)", fetch.substituters(), fetch.maxFetchSize());
+        p.fetcher.narinfoLookup().checkCaches();
+    }
+
     /** The export filesystem, NFSv4 state and operations, the worker pool and the NFS listener. */
     private static void wireNfs(Config config, NixDatabase db, AccessRecorder extraRecorder,
                                 CompoundObserver extraObserver, LongSupplier leaseNanoTime, Parts p) throws Exception {
-        p.fs = new ExportFileSystem(db.storeDirectory(), config.exportPath(), p.index, config.cache());
+        p.fs = new ExportFileSystem(db.storeDirectory(), config.exportPath(), p.index, config.cache(),
+                p.fetcher == null ? MissingPathFetcher.NONE : missingPathFetcher(p.fetcher));
         p.state = new StateManager(config.leaseSeconds(), leaseNanoTime);
         NfsServices.Limits limits = NfsServices.Limits.defaults();
         NfsServices services = new NfsServices(p.fs, p.state,
@@ -339,15 +378,49 @@ public final class NixnfsServer implements AutoCloseable {
                 new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(), 120)));
     }
 
-    /** GC, with the facts only the running server knows: the index, last uses, files open on executors. */
+    /**
+     * GC, with the facts only the running server knows: the index, last uses, files open on
+     * executors. With fault-in, GC deletes only what can come back (a substituter has it, or it
+     * is copied to the cold tier first).
+     */
     private static void wireGc(Config config, Clock clock, Parts p) throws IOException {
         StoreIndexHolder index = p.index;
         UsageTracker usage = p.usage;
         StateManager state = p.state;
+        Recovery recovery = p.fetcher == null ? null : gcRecovery(config, p.fetcher, p);
         p.gc = new GcService(config.gcPolicy(), new NixStoreCommand(config.storeRoot(), config.nixStore()),
                 new GcService.Facts(index::current, () -> lastUse(usage), state::openStorePaths),
-                new PinStore(config.stateDir()), clock, hashes -> forget(usage, hashes));
+                new PinStore(config.stateDir()), clock, hashes -> forget(usage, hashes), recovery);
         p.gc.addListener(new GcMetrics(p.metrics, config.gcPolicy()));
+    }
+
+    /** GC's recoverability check, with its own narinfo lookup (its own limits, its own threads). */
+    private static Recovery gcRecovery(Config config, PathFetcher fetcher, Parts p) {
+        ExecutorService io = Executors.newFixedThreadPool(2, daemonThreads("gc-narinfo"));
+        p.closeLater(io::shutdownNow);
+        NixCommands nix = new NixCommands(config.storeRoot(), config.nixStore(), "nix");
+        NarinfoLookup lookup = NarinfoLookup.create(fetcher.settings(), nix, new FetchMetrics(p.metrics), io);
+        return new Recovery(lookup, config.faultIn().coldTier(), nix, path -> fetcher.narinfoLookup().forget(path.hashPart()));
+    }
+
+    /** The store directory's view of the fetcher: DELAY while fetching; held LOOKUPs wait for the fetch. */
+    private static MissingPathFetcher missingPathFetcher(PathFetcher fetcher) {
+        return new MissingPathFetcher() {
+            @Override
+            public boolean fetching(StorePath path) {
+                return fetcher.request(path) == PathFetcher.State.FETCHING;
+            }
+
+            @Override
+            public boolean awaitFetched(StorePath path) {
+                return fetcher.awaitFetched(path);
+            }
+
+            @Override
+            public boolean holds() {
+                return !fetcher.settings().hold().isZero();
+            }
+        };
     }
 
     /** The server's own meters: NFS state and connections, caches, the store, usage. */
@@ -480,6 +553,11 @@ public final class NixnfsServer implements AutoCloseable {
 
     public GcService gc() {
         return parts.gc;
+    }
+
+    /** The server's meters (tests read fault-in's through it). */
+    public PrometheusMeterRegistry metrics() {
+        return parts.metrics;
     }
 
     @Override

@@ -23,6 +23,7 @@ import org.nixnfs.gc.GcPlan;
 import org.nixnfs.gc.GcPolicy;
 import org.nixnfs.gc.GcRunResult;
 import org.nixnfs.gc.GcService;
+import org.nixnfs.gc.Recovery;
 import org.nixnfs.store.StoreIndex;
 import org.nixnfs.store.StorePath;
 import org.nixnfs.store.usage.PathUsage;
@@ -177,8 +178,18 @@ public final class AdminApi {
         m.put("totalBytes", plan.totalBytes());
         m.put("rootsToRemove", plan.rootsToRemove().stream()
                 .map(r -> Map.of("link", r.link().toString(), "target", r.target().fullPath())).toList());
-        m.put("paths", plan.paths().stream().map(d -> Map.of("path", d.path().fullPath(),
-                "narSize", d.narSize(), "reason", d.reason())).toList());
+        m.put("paths", plan.paths().stream().map(d -> {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("path", d.path().fullPath());
+            p.put("narSize", d.narSize());
+            p.put("reason", d.reason());
+            Recovery.Source r = plan.recovery().get(d.path());
+            if (r != null) { // only when GC requires recoverability (fault-in or a cold tier configured)
+                p.put("recoverable", r.recoverable());
+                p.put("recovery", r.describe());
+            }
+            return p;
+        }).toList());
         return m;
     }
 

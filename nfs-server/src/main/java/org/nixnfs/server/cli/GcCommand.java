@@ -138,6 +138,10 @@ public final class GcCommand implements Callable<Integer> {
             for (Map<String, Object> p : (Iterable<Map<String, Object>>) m.get("paths")) {
                 System.out.printf("%10s  %s%n            %s%n", GcRunResult.humanBytes(((Number) p.get("narSize")).longValue()),
                         p.get("path"), p.get("reason"));
+                if (p.containsKey("recovery")) {
+                    System.out.printf("            %s: %s%n", Boolean.TRUE.equals(p.get("recoverable")) ? "recoverable"
+                            : "KEPT", p.get("recovery"));
+                }
             }
             System.out.printf("%d paths would be deleted, %s; %d live paths stay (policy evaluated at %s)%n",
                     ((Number) m.get("deadPaths")).intValue(),

@@ -70,6 +70,9 @@ public final class ServeCommand implements Callable<Integer> {
     @CommandLine.Mixin
     GcOptions gc = new GcOptions();
 
+    @CommandLine.Mixin
+    FaultInOptions faultIn = new FaultInOptions();
+
     @Option(names = "--gc-interval", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
             description = "How often to check free space; below the low watermark, GC evicts the least recently used "
                     + "dead paths until the high watermark. 0 disables. Default: ${DEFAULT-VALUE}.")
@@ -80,11 +83,6 @@ public final class ServeCommand implements Callable<Integer> {
                     + "file://, s3://, ...), with `nix copy --to URL`, in order of registration, retrying until it "
                     + "succeeds (the primary of a set of replicas).")
     String publishTo;
-
-    @Option(names = "--signing-key", paramLabel = "FILE",
-            description = "With --publish-to: the Nix secret key file to sign published paths with. Without it, "
-                    + "the signatures paths have in the store (the store's secret-key-files) go along.")
-    Path signingKey;
 
     @Option(names = "--usage-from", paramLabel = "URL",
             description = "On the primary: a replica's admin URL (e.g. http://replica-0:9100), whose usage "
@@ -118,8 +116,9 @@ public final class ServeCommand implements Callable<Integer> {
         if (usagePullInterval.isZero() || usagePullInterval.isNegative()) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--usage-pull-interval must be positive");
         }
-        if (signingKey != null && publishTo == null) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--signing-key needs --publish-to");
+        Path signingKey = faultIn.signingKey; // one key signs both what is published and the cold tier
+        if (signingKey != null && publishTo == null && faultIn.coldTier == null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--signing-key needs --publish-to or --cold-tier");
         }
         if (signingKey != null && !Files.isReadable(signingKey)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--signing-key: cannot read " + signingKey);
@@ -140,7 +139,8 @@ public final class ServeCommand implements Callable<Integer> {
                 .gc(gc.policy(), gcInterval)
                 .nixStore(gc.nixStore)
                 .publish(publishTo == null ? null : NixnfsServer.Config.Publishing.to(publishTo, signingKey))
-                .usagePull(usageFrom.isEmpty() ? null : new NixnfsServer.Config.UsagePull(usageFrom, usagePullInterval));
+                .usagePull(usageFrom.isEmpty() ? null : new NixnfsServer.Config.UsagePull(usageFrom, usagePullInterval))
+                .faultIn(faultIn.config(root));
         if (workerThreads != null) {
             config.workerThreads(workerThreads);
         }

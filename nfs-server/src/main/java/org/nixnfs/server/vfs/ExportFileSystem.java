@@ -39,6 +39,12 @@ public final class ExportFileSystem {
      */
     public ExportFileSystem(Path storeDir, String exportPath, StoreIndexHolder index, CacheSettings cache)
             throws IOException {
+        this(storeDir, exportPath, index, cache, MissingPathFetcher.NONE);
+    }
+
+    /** @param missingPaths asked about store path names looked up that are not valid (fault-in) */
+    public ExportFileSystem(Path storeDir, String exportPath, StoreIndexHolder index, CacheSettings cache,
+                            MissingPathFetcher missingPaths) throws IOException {
         List<String> components = Arrays.stream(exportPath.split("/")).filter(s -> !s.isEmpty()).toList();
         this.handles = new FileHandles("/" + String.join("/", components));
         Attributes storeDirAttrs = DiskAttributes.read(storeDir, PseudoTree.fileId(components.size()));
@@ -46,7 +52,7 @@ public final class ExportFileSystem {
             throw new IOException(storeDir + " is not a directory");
         }
         this.pseudo = new PseudoTree(components, handles, storeDirAttrs);
-        this.storeDirectory = new StoreDirectory(index, storeDirAttrs);
+        this.storeDirectory = new StoreDirectory(index, storeDirAttrs, missingPaths);
         this.objects = new StoreObjects(storeDir, handles, cache);
         this.freeSpace = new FreeSpace(storeDir, System::nanoTime);
     }
@@ -91,7 +97,7 @@ public final class ExportFileSystem {
         return found.orElseThrow(() -> new NfsException(NfsStatus.NFS4ERR_NOENT));
     }
 
-    /** The store path {@code name} names in the store directory, if it is valid and on disk. */
+    /** The store path {@code name} names in the store directory, if it is valid (or fetched) and on disk. */
     private Optional<Node.StoreObject> storePath(String name) throws NfsException {
         Optional<ValidPath> vp = storeDirectory.lookup(name);
         return vp.isEmpty() ? Optional.empty() : objects.root(vp.get());
@@ -188,9 +194,9 @@ public final class ExportFileSystem {
         return switch (dir.kind()) {
             case PSEUDO -> true;
             case EXPORT_ROOT -> {
-                // Fetching a missing store path on LOOKUP (see StoreDirectory.lookup) would not be.
-                Optional<ValidPath> vp = storeDirectory.lookup(name);
-                yield vp.isEmpty() || objects.isRootCached(vp.get());
+                Optional<ValidPath> vp = storeDirectory.valid(name);
+                // A missing name: fault-in may hold the LOOKUP until its fetch ends, so not on the event loop.
+                yield vp.isEmpty() ? storeDirectory.isLookupCached(name) : objects.isRootCached(vp.get());
             }
             case STORE_OBJECT -> {
                 Node.StoreObject d = (Node.StoreObject) dir;

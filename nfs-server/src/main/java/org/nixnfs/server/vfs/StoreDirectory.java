@@ -3,6 +3,7 @@ package org.nixnfs.server.vfs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.nixnfs.server.status.NfsException;
 import org.nixnfs.store.StoreIndex;
 import org.nixnfs.store.StoreIndexHolder;
 import org.nixnfs.store.StorePath;
@@ -11,11 +12,13 @@ import org.nixnfs.store.ValidPath;
 /**
  * The store directory as the index shows it: exactly the valid store paths, never what else is
  * on disk (a path Nix is still copying, one being deleted). Its listing and change attribute
- * follow each new index snapshot; nothing here touches the disk.
+ * follow each new index snapshot; nothing here touches the disk. A LOOKUP of a well-formed name
+ * that is not valid asks {@link MissingPaths} (fault-in: fetch it from a binary cache).
  */
 final class StoreDirectory {
     private final StoreIndexHolder index;
     private final Attributes diskAttributes;
+    private final MissingPaths missingPaths;
     private volatile Snapshot snapshot;
 
     /** The store directory as of one index snapshot: its change attribute, mtime and (lazily) listing. */
@@ -30,10 +33,14 @@ final class StoreDirectory {
         }
     }
 
-    /** @param diskAttributes the store directory's attributes on disk (mode, owner, file id) */
-    StoreDirectory(StoreIndexHolder index, Attributes diskAttributes) {
+    /**
+     * @param diskAttributes the store directory's attributes on disk (mode, owner, file id)
+     * @param fetcher        asked about well-formed names that are not valid (fault-in); {@link MissingPathFetcher#NONE}: NOENT
+     */
+    StoreDirectory(StoreIndexHolder index, Attributes diskAttributes, MissingPathFetcher fetcher) {
         this.index = index;
         this.diskAttributes = diskAttributes;
+        this.missingPaths = new MissingPaths(fetcher, index);
         this.snapshot = new Snapshot(index.current(), diskAttributes.modifyTime());
         index.addListener(this::indexChanged);
     }
@@ -47,14 +54,26 @@ final class StoreDirectory {
 
     /**
      * The valid store path that {@code name} names in the store directory (LOOKUP); empty for
-     * anything else.
+     * anything else. A well-formed store path name that is not valid goes to fault-in: it may
+     * be fetched and returned (on a worker thread, when the fetcher holds), or answered DELAY.
      *
-     * <p>This is where fetching a missing path on LOOKUP belongs: a well-formed store path name
-     * ({@link StorePath#parseBaseName}) that is not valid yet could be substituted here before
-     * the answer; {@link ExportFileSystem#isLookupCached} must then send such a LOOKUP to a worker
-     * thread, as it does for one that reads the disk.
+     * @throws NfsException NFS4ERR_DELAY while the path is being fetched
      */
-    Optional<ValidPath> lookup(String name) {
+    Optional<ValidPath> lookup(String name) throws NfsException {
+        Optional<ValidPath> vp = index.current().byBaseName(name);
+        return vp.isPresent() ? vp : missingPaths.lookup(name);
+    }
+
+    /**
+     * Whether {@link #lookup} answers from memory; false only for a missing name fault-in may
+     * hold for (then the LOOKUP must run on a worker thread).
+     */
+    boolean isLookupCached(String name) {
+        return index.current().byBaseName(name).isPresent() || missingPaths.answersAtOnce(name);
+    }
+
+    /** The valid store path {@code name} names now, without fault-in. */
+    Optional<ValidPath> valid(String name) {
         return index.current().byBaseName(name);
     }
 

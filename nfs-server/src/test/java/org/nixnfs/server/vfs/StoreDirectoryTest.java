@@ -1,9 +1,11 @@
 package org.nixnfs.server.vfs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.nixnfs.server.vfs.TestPaths.storePath;
 import static org.nixnfs.server.vfs.TestPaths.valid;
@@ -11,7 +13,11 @@ import static org.nixnfs.server.vfs.TestPaths.valid;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
+import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.store.StoreIndex;
 import org.nixnfs.store.StoreIndexHolder;
 import org.nixnfs.store.StorePath;
@@ -25,10 +31,10 @@ class StoreDirectoryTest {
     private static final StorePath C = storePath('c', "clang-16.0.6");
 
     private final StoreIndexHolder index = new StoreIndexHolder(StoreIndex.of(List.of(valid(B, 1), valid(A, 1))));
-    private final StoreDirectory dir = new StoreDirectory(index, ON_DISK);
+    private final StoreDirectory dir = new StoreDirectory(index, ON_DISK, MissingPathFetcher.NONE);
 
     @Test
-    void showsExactlyTheValidPaths() {
+    void showsExactlyTheValidPaths() throws Exception {
         assertEquals(List.of(A.baseName(), B.baseName()), names(dir.listing()));
         assertEquals(Optional.of(A), dir.lookup(A.baseName()).map(ValidPath::path));
         assertTrue(dir.lookup(C.baseName()).isEmpty(), "a well-formed name that is not registered");
@@ -38,7 +44,7 @@ class StoreDirectoryTest {
     }
 
     @Test
-    void followsTheIndex() {
+    void followsTheIndex() throws Exception {
         index.replace(StoreIndex.of(List.of(valid(A, 1), valid(C, 2))));
         assertEquals(List.of(A.baseName(), C.baseName()), names(dir.listing()));
         assertTrue(dir.lookup(B.baseName()).isEmpty(), "deleted");
@@ -82,6 +88,68 @@ class StoreDirectoryTest {
         assertNotEquals(before.change(), after.change());
         assertTrue(after.modifyTime() > before.modifyTime());
         assertTrue(after.size() < before.size());
+    }
+
+    @Test
+    void aMissingPathBeingFetchedIsDelayNotNoEntry() throws Exception {
+        Set<StorePath> fetching = ConcurrentHashMap.newKeySet();
+        fetching.add(C);
+        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, fetching::contains);
+        NfsException e = assertThrows(NfsException.class, () -> faultIn.lookup(C.baseName()));
+        assertEquals(NfsStatus.NFS4ERR_DELAY, e.status());
+        assertTrue(faultIn.isLookupCached(C.baseName()), "a fetcher that does not hold answers from memory");
+        assertTrue(faultIn.lookup(storePath('d', "not-cached").baseName()).isEmpty(), "no cache has it");
+        assertTrue(faultIn.lookup("not-a-store-path").isEmpty());
+        assertTrue(faultIn.lookup(A.baseName()).isPresent(), "valid paths never ask the fetcher");
+    }
+
+    @Test
+    void aHeldLookupReturnsThePathOnceFetchedAndIndexed() throws Exception {
+        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, new MissingPathFetcher() {
+            @Override
+            public boolean fetching(StorePath path) {
+                return path.equals(C);
+            }
+
+            @Override
+            public boolean awaitFetched(StorePath path) {
+                index.replace(StoreIndex.of(List.of(valid(A, 1), valid(B, 1), valid(C, 2)))); // Nix registered it
+                return true;
+            }
+
+            @Override
+            public boolean holds() {
+                return true;
+            }
+        });
+        assertFalse(faultIn.isLookupCached(C.baseName()), "a held LOOKUP must go to a worker thread");
+        assertTrue(faultIn.isLookupCached("not-a-store-path"), "never fetched, answered at once");
+        assertTrue(faultIn.isLookupCached(A.baseName()));
+        assertEquals(Optional.of(C), faultIn.lookup(C.baseName()).map(ValidPath::path));
+    }
+
+    @Test
+    void aHeldLookupTheCachesSayNoToIsNoEntry() throws Exception {
+        Set<StorePath> fetching = ConcurrentHashMap.newKeySet();
+        fetching.add(C);
+        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, new MissingPathFetcher() {
+            @Override
+            public boolean fetching(StorePath path) {
+                return fetching.contains(path);
+            }
+
+            @Override
+            public boolean awaitFetched(StorePath path) {
+                fetching.remove(path); // the narinfo check failed while the LOOKUP waited
+                return false;
+            }
+
+            @Override
+            public boolean holds() {
+                return true;
+            }
+        });
+        assertTrue(faultIn.lookup(C.baseName()).isEmpty());
     }
 
     private static List<String> names(DirectoryListing l) {

@@ -1,0 +1,48 @@
+package org.nixnfs.fetch;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/** Fault-in metrics: narinfo lookups by result, fetches by outcome, bytes fetched, fetch durations. */
+public final class FetchMetrics {
+    private final MeterRegistry registry;
+    private final Counter bytes;
+    private final Timer duration;
+
+    public FetchMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.bytes = Counter.builder("nixnfs.fetch.bytes").baseUnit("bytes")
+                .description("NAR bytes of the closures fetched from binary caches").register(registry);
+        this.duration = Timer.builder("nixnfs.fetch.duration").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofMinutes(10))
+                .description("How long fetches from binary caches took (any outcome)").register(registry);
+    }
+
+    public void narinfo(String result) {
+        Counter.builder("nixnfs.fetch.narinfo.lookups").tag("result", result)
+                .description("narinfo lookups in binary caches by result (found, absent, mismatch, error, throttled)")
+                .register(registry).increment();
+    }
+
+    public void fetched(PathFetcher.Outcome outcome, Duration took, long byteCount) {
+        Counter.builder("nixnfs.fetch.fetches").tag("outcome", outcome.label())
+                .description("Fetches of missing store paths by outcome").register(registry).increment();
+        duration.record(took);
+        if (byteCount > 0) {
+            bytes.increment(byteCount);
+        }
+    }
+
+    void bindInFlight(Supplier<Number> inFlight) {
+        Gauge.builder("nixnfs.fetch.in.progress", inFlight).description("Fetches running or queued")
+                .strongReference(true).register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+}
