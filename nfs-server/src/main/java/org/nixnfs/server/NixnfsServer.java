@@ -35,6 +35,7 @@ import org.nixnfs.server.admin.AdminServer;
 import org.nixnfs.server.metrics.GcMetrics;
 import org.nixnfs.server.metrics.NfsMetrics;
 import org.nixnfs.server.metrics.ServerMetrics;
+import org.nixnfs.server.net.ClientGate;
 import org.nixnfs.server.net.NfsServer;
 import org.nixnfs.server.nfs4.AccessRecorder;
 import org.nixnfs.server.nfs4.CompoundObserver;
@@ -77,35 +78,42 @@ public final class NixnfsServer implements AutoCloseable {
      * @param gcPolicy      what GC keeps
      * @param gcInterval    how often to check the disk watermarks; zero for never
      * @param nixStore      the nix-store executable GC deletes with
+     * @param security      who may connect and how much one client may hold
      */
     public record Config(Path storeRoot, String exportPath, InetSocketAddress listen, InetSocketAddress adminListen,
                          Path stateDir, int leaseSeconds, int workerThreads, int ioThreads, CacheSettings cache,
-                         int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore) {
+                         int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore,
+                         SecuritySettings security) {
         public static Config defaults(Path storeRoot, InetSocketAddress listen, Path stateDir) {
             int cores = Runtime.getRuntime().availableProcessors();
             return new Config(storeRoot, "/nix/store", listen, null, stateDir, 90, Math.max(8, 4 * cores),
                     Math.max(2, cores), CacheSettings.defaults(), 4096, GcPolicy.defaults(), Duration.ofMinutes(10),
-                    "nix-store");
+                    "nix-store", SecuritySettings.defaults());
         }
 
         public Config withExportPath(String p) {
             return new Config(storeRoot, p, listen, adminListen, stateDir, leaseSeconds, workerThreads, ioThreads, cache,
-                    maxConnections, gcPolicy, gcInterval, nixStore);
+                    maxConnections, gcPolicy, gcInterval, nixStore, security);
         }
 
         public Config withLeaseSeconds(int s) {
             return new Config(storeRoot, exportPath, listen, adminListen, stateDir, s, workerThreads, ioThreads, cache,
-                    maxConnections, gcPolicy, gcInterval, nixStore);
+                    maxConnections, gcPolicy, gcInterval, nixStore, security);
         }
 
         public Config withAdminListen(InetSocketAddress a) {
             return new Config(storeRoot, exportPath, listen, a, stateDir, leaseSeconds, workerThreads, ioThreads, cache,
-                    maxConnections, gcPolicy, gcInterval, nixStore);
+                    maxConnections, gcPolicy, gcInterval, nixStore, security);
         }
 
         public Config withGc(GcPolicy p, Duration interval) {
             return new Config(storeRoot, exportPath, listen, adminListen, stateDir, leaseSeconds, workerThreads,
-                    ioThreads, cache, maxConnections, p, interval, nixStore);
+                    ioThreads, cache, maxConnections, p, interval, nixStore, security);
+        }
+
+        public Config withSecurity(SecuritySettings s) {
+            return new Config(storeRoot, exportPath, listen, adminListen, stateDir, leaseSeconds, workerThreads,
+                    ioThreads, cache, maxConnections, gcPolicy, gcInterval, nixStore, s);
         }
     }
 
@@ -218,11 +226,15 @@ public final class NixnfsServer implements AutoCloseable {
                 workers.awaitTermination(5, TimeUnit.SECONDS);
             });
             RpcDispatcher dispatcher = new RpcDispatcher(List.of(new Nfs4Program(processor)), workers, 256);
-            b.listener = b.closeLater(new NfsServer(config.listen(), dispatcher,
+            SecuritySettings security = config.security();
+            ClientGate gate = new ClientGate(security.allow(), security.requirePrivilegedPort(),
+                    security.maxConnectionsPerClient());
+            b.listener = b.closeLater(new NfsServer(config.listen(), dispatcher, gate,
                     new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(), 120)));
 
             NfsServer nfsListener = b.listener;
             ServerMetrics.bindNfsState(b.metrics, state, nfsListener::openConnections);
+            ServerMetrics.bindConnectionRefusals(b.metrics, gate);
             ServerMetrics.bindCaches(b.metrics, fs.caches());
             ServerMetrics.bindStore(b.metrics, index, b.watcher, fs::fsStats);
             ServerMetrics.bindUsage(b.metrics, usage);
@@ -244,8 +256,8 @@ public final class NixnfsServer implements AutoCloseable {
                         () -> index.current().size() > 0 || listener.localAddress() != null, index::current,
                         usage::snapshot, b.gc)));
             }
-            log.info("Serving {} ({} valid store paths) as {} on {}{}", db.storeDirectory(), b.index.current().size(),
-                    config.exportPath(), b.listener.localAddress(),
+            log.info("Serving {} ({} valid store paths) as {} on {} to {}{}", db.storeDirectory(),
+                    b.index.current().size(), config.exportPath(), b.listener.localAddress(), security.allow(),
                     b.admin == null ? "" : "; admin on http://" + b.admin.localAddress().getHostString() + ":"
                             + b.admin.localAddress().getPort());
             return new NixnfsServer(b);

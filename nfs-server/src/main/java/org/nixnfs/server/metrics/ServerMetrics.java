@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
+import org.nixnfs.server.net.ClientGate;
 import org.nixnfs.server.nfs4.state.StateManager;
 import org.nixnfs.server.vfs.FsStats;
 import org.nixnfs.store.IndexWatcher;
@@ -42,6 +43,15 @@ public final class ServerMetrics {
                 .description("Files open on clients (NFSv4 open states)").strongReference(true).register(r);
         Gauge.builder("nixnfs.nfs.connections", connections, IntSupplier::getAsInt)
                 .description("Open TCP connections to the NFS listener").strongReference(true).register(r);
+    }
+
+    /** {@code nixnfs_nfs_connections_refused_total{reason}}: connections closed at accept, by {@link ClientGate.Refusal}. */
+    public static void bindConnectionRefusals(MeterRegistry r, ClientGate gate) {
+        for (ClientGate.Refusal reason : ClientGate.Refusal.values()) {
+            FunctionCounter.builder("nixnfs.nfs.connections.refused", gate, g -> g.refused(reason))
+                    .description("Connections closed as they were accepted, before a byte was read")
+                    .tag("reason", reason.tag).register(r);
+        }
     }
 
     /**

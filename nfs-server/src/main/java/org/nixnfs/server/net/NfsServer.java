@@ -18,7 +18,8 @@ import org.nixnfs.server.rpc.RecordMarkingEncoder;
 import org.nixnfs.server.rpc.RpcDispatcher;
 
 /**
- * The TCP listener. Each connection's pipeline, in order:
+ * The TCP listener. A connection the {@link ClientGate} refuses is closed as it is accepted, before
+ * it is registered or has a pipeline; the others get this pipeline, in order:
  * connection limit → record marking decode → record marking encode → write timeout →
  * RPC dispatch (to the worker pool) → error handling.
  *
@@ -36,7 +37,9 @@ public final class NfsServer implements AutoCloseable {
     public record Options(int ioThreads, int maxRecordSize, int maxConnections, int writeTimeoutSeconds) {
     }
 
-    public NfsServer(InetSocketAddress listen, RpcDispatcher dispatcher, Options options) throws InterruptedException {
+    /** @param gate admits or refuses each accepted connection before its pipeline is built */
+    public NfsServer(InetSocketAddress listen, RpcDispatcher dispatcher, ClientGate gate, Options options)
+            throws InterruptedException {
         this.limiter = new ConnectionLimiter(options.maxConnections());
         RecordMarkingEncoder encoder = new RecordMarkingEncoder();
         ErrorHandler errors = new ErrorHandler();
@@ -47,6 +50,7 @@ public final class NfsServer implements AutoCloseable {
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(gate)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 16 << 20))

@@ -29,7 +29,7 @@ class AdminGcIsolationTest {
         Files.setPosixFilePermissions(slowNixStore, PosixFilePermissions.fromString("rwx------"));
         try (ScrapeFixture f = ScrapeFixture.start(c -> new NixnfsServer.Config(c.storeRoot(), c.exportPath(),
                 c.listen(), c.adminListen(), c.stateDir(), c.leaseSeconds(), c.workerThreads(), c.ioThreads(), c.cache(),
-                c.maxConnections(), c.gcPolicy(), c.gcInterval(), slowNixStore.toString()))) {
+                c.maxConnections(), c.gcPolicy(), c.gcInterval(), slowNixStore.toString(), c.security()))) {
             CompletableFuture<HttpResponse<String>> run = CompletableFuture.supplyAsync(() -> {
                 try {
                     return f.send("POST", "/api/v1/gc/run", HttpRequest.BodyPublishers.noBody());

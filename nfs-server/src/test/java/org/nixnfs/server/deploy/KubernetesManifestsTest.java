@@ -324,6 +324,9 @@ class KubernetesManifestsTest {
         }
         assertTrue(svc.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == 2049), "NFS on 2049");
         assertTrue(nixnfs.getArgs().contains("--listen=0.0.0.0:2049"));
+        String allow = nixnfs.getArgs().stream().filter(a -> a.startsWith("--allow=")).findFirst()
+                .orElseThrow(() -> new AssertionError("the server manifest sets --allow"));
+        org.nixnfs.server.net.AllowList.of(List.of(allow.substring("--allow=".length()).split(",")));
         assertTrue(nixnfs.getSecurityContext().getCapabilities().getAdd().contains("NET_BIND_SERVICE"));
     }
 
