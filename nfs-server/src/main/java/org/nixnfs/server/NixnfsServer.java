@@ -32,6 +32,7 @@ import org.nixnfs.gc.NixStoreCommand;
 import org.nixnfs.gc.PinStore;
 import org.nixnfs.server.admin.AdminApi;
 import org.nixnfs.server.admin.AdminServer;
+import org.nixnfs.server.admin.AdminToken;
 import org.nixnfs.server.metrics.GcMetrics;
 import org.nixnfs.server.metrics.NfsMetrics;
 import org.nixnfs.server.metrics.ServerMetrics;
@@ -184,6 +185,11 @@ public final class NixnfsServer implements AutoCloseable {
 
     private static NixnfsServer start(Config config, Clock clock, AccessRecorder extraRecorder,
                                       CompoundObserver extraObserver) throws Exception {
+        AdminToken adminToken = config.security().adminTokenFile() == null ? null
+                : AdminToken.read(config.security().adminTokenFile());
+        if (config.adminListen() != null) {
+            AdminToken.checkListener(config.adminListen(), adminToken);
+        }
         Builder b = new Builder();
         try {
             Files.createDirectories(config.stateDir());
@@ -254,7 +260,7 @@ public final class NixnfsServer implements AutoCloseable {
                 PrometheusMeterRegistry registry = b.metrics;
                 b.admin = b.closeLater(new AdminServer(config.adminListen(), new AdminApi(registry::scrape,
                         () -> index.current().size() > 0 || listener.localAddress() != null, index::current,
-                        usage::snapshot, b.gc)));
+                        usage::snapshot, b.gc, adminToken)));
             }
             log.info("Serving {} ({} valid store paths) as {} on {} to {}{}", db.storeDirectory(),
                     b.index.current().size(), config.exportPath(), b.listener.localAddress(), security.allow(),

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.nixnfs.gc.GcPlan;
@@ -40,7 +41,9 @@ import org.nixnfs.store.usage.UsageReport;
  *   GET  /api/v1/pins             pinned paths
  *   POST|DELETE /api/v1/pins/&lt;store path&gt;
  * </pre>
- * Unknown paths are 404, wrong methods 405, bad parameters 400.
+ * Unknown paths are 404, wrong methods 405, bad parameters 400. When the server has an
+ * {@link AdminToken}, the mutating endpoints (POST gc/run, POST/PUT/DELETE pins) need it as
+ * {@code Authorization: Bearer <token>} and answer 401 without it; reading stays open.
  */
 public final class AdminApi {
     private final Supplier<String> metrics;
@@ -48,10 +51,18 @@ public final class AdminApi {
     private final Supplier<StoreIndex> index;
     private final Supplier<Map<String, PathUsage>> usage;
     private final GcService gc;
+    private final AdminToken token;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public AdminApi(Supplier<String> metrics, BooleanSupplier ready, Supplier<StoreIndex> index,
                     Supplier<Map<String, PathUsage>> usage, GcService gc) {
+        this(metrics, ready, index, usage, gc, null);
+    }
+
+    /** @param token what the mutating endpoints require; null for none (a loopback-only listener) */
+    public AdminApi(Supplier<String> metrics, BooleanSupplier ready, Supplier<StoreIndex> index,
+                    Supplier<Map<String, PathUsage>> usage, GcService gc, AdminToken token) {
+        this.token = token;
         this.metrics = metrics;
         this.ready = ready;
         this.index = index;
@@ -60,6 +71,11 @@ public final class AdminApi {
     }
 
     public HttpResult handle(String method, String uri, byte[] body) {
+        return handle(method, uri, null, body);
+    }
+
+    /** @param authorization the request's {@code Authorization} header; null if it has none */
+    public HttpResult handle(String method, String uri, String authorization, byte[] body) {
         try {
             URI u = URI.create(uri);
             String path = u.getPath();
@@ -84,6 +100,9 @@ public final class AdminApi {
                     if (!method.equals("POST")) {
                         return methodNotAllowed("POST");
                     }
+                    if (!authorized(authorization)) {
+                        return unauthorized();
+                    }
                     return toJson(200, runJson(gcFor(q).collect()));
                 case "/api/v1/gc/last":
                     return get(method, () -> gc.lastRun().map(r -> toJson(200, runJson(r)))
@@ -93,7 +112,7 @@ public final class AdminApi {
                             gc.pins().pins().stream().map(p -> "/nix/store/" + p.baseName()).sorted().toList())));
                 default:
                     if (path.startsWith("/api/v1/pins/")) {
-                        return pin(method, path.substring("/api/v1/pins/".length()));
+                        return pin(method, path.substring("/api/v1/pins/".length()), authorization);
                     }
                     return HttpResult.text(404, "no such endpoint: " + path);
             }
@@ -167,7 +186,19 @@ public final class AdminApi {
         return gc.with(p, clock);
     }
 
-    private HttpResult pin(String method, String pathText) throws IOException {
+    private boolean authorized(String authorization) {
+        return token == null || token.accepts(authorization);
+    }
+
+    private static HttpResult unauthorized() {
+        return HttpResult.text(401, "this endpoint needs the admin token: Authorization: Bearer <token> "
+                + "(the CLI sends the one in --admin-token-file or $NIXNFS_ADMIN_TOKEN_FILE)");
+    }
+
+    private HttpResult pin(String method, String pathText, String authorization) throws IOException {
+        if (Set.of("POST", "PUT", "DELETE").contains(method) && !authorized(authorization)) {
+            return unauthorized();
+        }
         String base = URLDecoder.decode(pathText, StandardCharsets.UTF_8);
         base = base.startsWith("nix/store/") ? base.substring(10) : base;
         Optional<StorePath> p = StorePath.parseBaseName(base);

@@ -49,9 +49,8 @@ public final class GcCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.")
     boolean asJson;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9100",
-            description = "The running server's admin listener. Default: ${DEFAULT-VALUE}.")
-    String admin;
+    @picocli.CommandLine.Mixin
+    AdminOptions admin = new AdminOptions();
 
     @Option(names = "--standalone",
             description = "Run without a server, from the state directory and Nix database (files open on executors are not known).")
@@ -89,7 +88,7 @@ public final class GcCommand implements Callable<Integer> {
             q.append("&now=").append(URLEncoder.encode(now.toString(), StandardCharsets.UTF_8));
         }
         String query = q.length() == 0 ? "" : "?" + q.substring(1);
-        AdminClient client = new AdminClient(admin);
+        AdminClient client = admin.client();
         AdminClient.Response r;
         try {
             r = client.send(dryRun ? "GET" : "POST", (dryRun ? "/api/v1/gc/plan" : "/api/v1/gc/run") + query);

@@ -27,8 +27,10 @@ public final class Main implements Runnable {
         if (e instanceof BindException) {
             message = "cannot listen: " + e.getMessage()
                     + " (is another NFS server running? ports below 1024 need root; try --listen 0.0.0.0:20490)";
-        } else if (e instanceof java.io.IOException) { // NixDatabaseException included
-            message = e.getMessage();
+        } else if (e instanceof java.nio.file.NoSuchFileException) {
+            message = "no such file: " + e.getMessage();
+        } else if (e instanceof java.io.IOException || e instanceof IllegalArgumentException) {
+            message = e.getMessage(); // NixDatabaseException included; IllegalArgumentException: a refused setting
         } else {
             throw e;
         }

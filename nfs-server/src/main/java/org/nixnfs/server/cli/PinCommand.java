@@ -15,13 +15,12 @@ public final class PinCommand implements Callable<Integer> {
     @Option(names = "--remove", description = "Unpin instead.")
     boolean remove;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9100",
-            description = "The running server's admin listener. Default: ${DEFAULT-VALUE}.")
-    String admin;
+    @picocli.CommandLine.Mixin
+    AdminOptions admin = new AdminOptions();
 
     @Override
     public Integer call() throws Exception {
-        AdminClient client = new AdminClient(admin);
+        AdminClient client = admin.client();
         if (paths.isEmpty()) {
             client.getJson("/api/v1/pins").get("pins").forEach(p -> System.out.println(p.asText()));
             return 0;

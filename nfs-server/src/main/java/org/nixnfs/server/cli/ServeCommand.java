@@ -79,6 +79,12 @@ public final class ServeCommand implements Callable<Integer> {
                     + "'none' to disable. Default: ${DEFAULT-VALUE}.")
     String adminListen;
 
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "File whose first line is the bearer token the admin API's GC and pin endpoints require "
+                    + "(metrics and health stay open). Needed when --admin-listen is not on loopback. "
+                    + "Make one with: head -c 32 /dev/urandom | base64 > FILE")
+    Path adminTokenFile;
+
     @CommandLine.Mixin
     GcOptions gc = new GcOptions();
 
@@ -119,7 +125,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--allow: " + e.getMessage());
         }
         allowedClients = allowList.toString();
-        return new SecuritySettings(allowList, requirePrivilegedPort, maxConnectionsPerClient);
+        return new SecuritySettings(allowList, requirePrivilegedPort, maxConnectionsPerClient, adminTokenFile);
     }
 
     private void printMountHint(NixnfsServer server, Path root) {

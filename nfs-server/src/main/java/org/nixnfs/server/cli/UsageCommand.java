@@ -29,9 +29,8 @@ public final class UsageCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean asJson;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:9100",
-            description = "The running server's admin listener. Default: ${DEFAULT-VALUE}.")
-    String admin;
+    @picocli.CommandLine.Mixin
+    AdminOptions admin = new AdminOptions();
 
     @Option(names = "--standalone", description = "Read the state directory and Nix database directly, without a running server.")
     boolean standalone;
@@ -51,7 +50,7 @@ public final class UsageCommand implements Callable<Integer> {
             entries = UsageReport.build(NixDatabase.open(storeRoot).load(),
                     UsageDatabase.readIfExists(stateDir != null ? stateDir : Defaults.stateDir()), s, limit);
         } else {
-            JsonNode n = new AdminClient(admin).getJson("/api/v1/usage?sort=" + sort + "&limit=" + limit);
+            JsonNode n = admin.client().getJson("/api/v1/usage?sort=" + sort + "&limit=" + limit);
             entries = List.of(json.treeToValue(n.get("paths"), UsageReport.Entry[].class));
         }
         if (asJson) {
