@@ -190,6 +190,7 @@ public final class NixnfsServer implements AutoCloseable {
         if (config.adminListen() != null) {
             AdminToken.checkListener(config.adminListen(), adminToken);
         }
+        SecuritySettings security = config.security();
         Builder b = new Builder();
         try {
             Files.createDirectories(config.stateDir());
@@ -209,7 +210,7 @@ public final class NixnfsServer implements AutoCloseable {
 
             StoreExportFileSystem fs = new StoreExportFileSystem(db.storeDirectory(), config.exportPath(), b.index,
                     config.cache());
-            b.state = new StateManager(config.leaseSeconds(), System::nanoTime);
+            b.state = new StateManager(config.leaseSeconds(), System::nanoTime, config.security().stateLimits());
             NfsServices.Limits limits = NfsServices.Limits.defaults();
             NfsServices services = new NfsServices(fs, b.state,
                     new AttributeEncoder(config.exportPath(), config.leaseSeconds(), limits.maxRead()),
@@ -231,16 +232,18 @@ public final class NixnfsServer implements AutoCloseable {
                 workers.shutdown();
                 workers.awaitTermination(5, TimeUnit.SECONDS);
             });
-            RpcDispatcher dispatcher = new RpcDispatcher(List.of(new Nfs4Program(processor)), workers, 256);
-            SecuritySettings security = config.security();
+            // Back-pressure per connection: at most 256 calls or 8 MiB of requests in flight.
+            RpcDispatcher dispatcher = new RpcDispatcher(List.of(new Nfs4Program(processor)), workers, 256, 8 << 20);
             ClientGate gate = new ClientGate(security.allow(), security.requirePrivilegedPort(),
                     security.maxConnectionsPerClient());
             b.listener = b.closeLater(new NfsServer(config.listen(), dispatcher, gate,
-                    new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(), 120)));
+                    new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(), 120,
+                            security.stalledRecordTimeout(), security.idleTimeout())));
 
             NfsServer nfsListener = b.listener;
             ServerMetrics.bindNfsState(b.metrics, state, nfsListener::openConnections);
             ServerMetrics.bindConnectionRefusals(b.metrics, gate);
+            ServerMetrics.bindStateLimits(b.metrics, security.stateLimits());
             ServerMetrics.bindCaches(b.metrics, fs.caches());
             ServerMetrics.bindStore(b.metrics, index, b.watcher, fs::fsStats);
             ServerMetrics.bindUsage(b.metrics, usage);

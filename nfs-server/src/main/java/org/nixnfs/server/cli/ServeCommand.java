@@ -125,7 +125,8 @@ public final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--allow: " + e.getMessage());
         }
         allowedClients = allowList.toString();
-        return new SecuritySettings(allowList, requirePrivilegedPort, maxConnectionsPerClient, adminTokenFile);
+        return SecuritySettings.defaults().withAllow(allowList).withRequirePrivilegedPort(requirePrivilegedPort)
+                .withMaxConnectionsPerClient(maxConnectionsPerClient).withAdminTokenFile(adminTokenFile);
     }
 
     private void printMountHint(NixnfsServer server, Path root) {

@@ -12,6 +12,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.WriteTimeoutHandler;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.nixnfs.server.rpc.RecordMarkingDecoder;
 import org.nixnfs.server.rpc.RecordMarkingEncoder;
@@ -20,7 +21,7 @@ import org.nixnfs.server.rpc.RpcDispatcher;
 /**
  * The TCP listener. A connection the {@link ClientGate} refuses is closed as it is accepted, before
  * it is registered or has a pipeline; the others get this pipeline, in order:
- * connection limit → record marking decode → record marking encode → write timeout →
+ * connection limit → idle/stalled-record close → record marking decode → record marking encode → write timeout →
  * RPC dispatch (to the worker pool) → error handling.
  *
  * <p>NIO, not epoll: Netty's NIO transport hands a {@link io.netty.channel.FileRegion} to
@@ -34,7 +35,8 @@ public final class NfsServer implements AutoCloseable {
     private final ConnectionLimiter limiter;
 
     /** Limits per connection and for the listener. */
-    public record Options(int ioThreads, int maxRecordSize, int maxConnections, int writeTimeoutSeconds) {
+    public record Options(int ioThreads, int maxRecordSize, int maxConnections, int writeTimeoutSeconds,
+                          Duration stalledRecordTimeout, Duration idleTimeout) {
     }
 
     /** @param gate admits or refuses each accepted connection before its pipeline is built */
@@ -57,8 +59,11 @@ public final class NfsServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        RecordMarkingDecoder decoder = new RecordMarkingDecoder(options.maxRecordSize());
                         ch.pipeline().addLast("limit", limiter)
-                                .addLast("record-decoder", new RecordMarkingDecoder(options.maxRecordSize()))
+                                .addLast("idle", new IdleConnectionCloser(decoder, options.stalledRecordTimeout(),
+                                        options.idleTimeout()))
+                                .addLast("record-decoder", decoder)
                                 .addLast("record-encoder", encoder)
                                 .addLast("write-timeout", new WriteTimeoutHandler(options.writeTimeoutSeconds(), TimeUnit.SECONDS))
                                 .addLast("rpc", dispatcher)

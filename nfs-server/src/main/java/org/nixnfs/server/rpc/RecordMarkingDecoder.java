@@ -64,6 +64,11 @@ public final class RecordMarkingDecoder extends ByteToMessageDecoder {
         }
     }
 
+    /** Whether part of a record has arrived and the rest has not (a stalled peer, if it stays so). */
+    public boolean holdsPartialRecord() {
+        return record != null || actualReadableBytes() > 0;
+    }
+
     private void discard() {
         if (record != null) {
             record.release();

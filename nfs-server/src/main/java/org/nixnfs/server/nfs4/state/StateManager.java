@@ -34,6 +34,7 @@ public final class StateManager {
     private final int bootEpoch;
     private final SecureRandom random = new SecureRandom();
     private final AtomicLong counter = new AtomicLong();
+    private final StateLimits limits;
 
     private final Map<Long, ClientRecord> confirmed = new ConcurrentHashMap<>();
     private final Map<Long, ClientRecord> unconfirmed = new ConcurrentHashMap<>();
@@ -48,6 +49,11 @@ public final class StateManager {
     }
 
     public StateManager(int leaseSeconds, LongSupplier nanoTime) {
+        this(leaseSeconds, nanoTime, StateLimits.defaults());
+    }
+
+    public StateManager(int leaseSeconds, LongSupplier nanoTime, StateLimits limits) {
+        this.limits = limits;
         this.leaseSeconds = leaseSeconds;
         this.leaseNanos = TimeUnit.SECONDS.toNanos(leaseSeconds);
         this.nanoTime = nanoTime;
@@ -89,13 +95,15 @@ public final class StateManager {
     }
 
     /** SETCLIENTID (RFC 7530 section 16.33): a new unconfirmed record, or a callback update. */
-    public synchronized SetClientIdResult setClientId(byte[] ownerId, byte[] verifier, String address) {
+    public synchronized SetClientIdResult setClientId(byte[] ownerId, byte[] verifier, String address)
+            throws NfsException {
         ByteBuffer owner = ByteBuffer.wrap(ownerId);
         unconfirmed.values().removeIf(c -> c.ownerId().equals(owner));
         ClientRecord existing = findByOwner(confirmed, owner);
         long id = existing != null && java.util.Arrays.equals(existing.verifier(), verifier)
                 ? existing.clientId() : newClientId();
         ClientRecord c = new ClientRecord(id, owner, verifier, 0, address, randomVerifier(), nanoTime.getAsLong());
+        limits.admitClient(address, 0, confirmed.values(), unconfirmed);
         unconfirmed.put(id, c);
         return new SetClientIdResult(id, c.confirmVerifier());
     }
@@ -138,7 +146,8 @@ public final class StateManager {
     // ---- NFSv4.1 client ids and sessions ------------------------------------------------
 
     /** EXCHANGE_ID (RFC 8881 section 18.35): the existing client for a known owner and verifier, else a new one. */
-    public synchronized ClientRecord exchangeId(byte[] ownerId, byte[] verifier, int minorVersion, String address) {
+    public synchronized ClientRecord exchangeId(byte[] ownerId, byte[] verifier, int minorVersion, String address)
+            throws NfsException {
         ByteBuffer owner = ByteBuffer.wrap(ownerId);
         ClientRecord existing = findByOwner(confirmed, owner);
         if (existing != null && java.util.Arrays.equals(existing.verifier(), verifier)) {
@@ -152,6 +161,7 @@ public final class StateManager {
         if (pending != null) {
             unconfirmed.remove(pending.clientId());
         }
+        limits.admitClient(address, minorVersion, confirmed.values(), unconfirmed);
         ClientRecord c = new ClientRecord(newClientId(), owner, verifier, minorVersion, address, null,
                 nanoTime.getAsLong());
         unconfirmed.put(c.clientId(), c);
@@ -196,7 +206,8 @@ public final class StateManager {
     }
 
     /** Creates a session, confirming the client if this is its first (replacing a rebooted predecessor). */
-    public synchronized Session createSession(ClientRecord c, ChannelAttributes fore) {
+    public synchronized Session createSession(ClientRecord c, ChannelAttributes fore) throws NfsException {
+        limits.admitSession(c);
         if (!c.confirmed()) {
             unconfirmed.remove(c.clientId());
             ClientRecord old = findByOwner(confirmed, c.ownerId());
@@ -258,8 +269,10 @@ public final class StateManager {
     // ---- opens --------------------------------------------------------------------------
 
     /** OPEN: the owner's open of this file, created or upgraded, with its new stateid. */
-    public StateId open(ClientRecord c, byte[] openOwner, FileHandle file, String storePathHash, int access, int deny) {
+    public StateId open(ClientRecord c, byte[] openOwner, FileHandle file, String storePathHash, int access, int deny)
+            throws NfsException {
         OpenKey key = new OpenKey(c.clientId(), ByteBuffer.wrap(openOwner), file);
+        if (!opensByOwnerAndFile.containsKey(key)) limits.admitOpen(c, opensByOther.size());
         OpenState s = opensByOwnerAndFile.computeIfAbsent(key, k -> {
             OpenState n = new OpenState(newOther(), c, k.owner(), file, storePathHash);
             opensByOther.put(ByteBuffer.wrap(n.other()), n);
@@ -321,8 +334,9 @@ public final class StateManager {
     // ---- byte-range locks (read locks only) ------------------------------------------------
 
     /** LOCK by a new lock-owner under an open: its lock state, created or reused, with a new stateid. */
-    public StateId lock(OpenState open, byte[] lockOwner) {
+    public StateId lock(OpenState open, byte[] lockOwner) throws NfsException {
         OpenKey key = new OpenKey(open.client().clientId(), ByteBuffer.wrap(lockOwner), open.file());
+        if (!locksByOwnerAndFile.containsKey(key)) limits.admitLock(open.client(), locksByOther.size());
         LockState s = locksByOwnerAndFile.computeIfAbsent(key, k -> {
             LockState n = new LockState(newOther(), open.client(), k.owner(), open);
             locksByOther.put(ByteBuffer.wrap(n.other()), n);
@@ -440,6 +454,10 @@ public final class StateManager {
         for (OpenState s : List.copyOf(c.opens)) {
             remove(s);
         }
+    }
+
+    public StateLimits limits() {
+        return limits;
     }
 
     public int clientCount() {
