@@ -69,6 +69,12 @@ public final class Nfs4TestClient implements AutoCloseable {
         return new Nfs4TestClient(new RpcTestClient(server), minor);
     }
 
+    /** A connection without a client id or session, from the given source address. */
+    public static Nfs4TestClient connectBare(InetSocketAddress server, int minor, java.net.InetAddress localAddress)
+            throws IOException {
+        return new Nfs4TestClient(new RpcTestClient(server, localAddress), minor);
+    }
+
     public RpcTestClient rpc() {
         return rpc;
     }
