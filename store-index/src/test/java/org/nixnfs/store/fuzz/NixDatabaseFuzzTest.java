@@ -30,6 +30,9 @@ class NixDatabaseFuzzTest {
             nix = NixStoreFixture.create(Files.createTempDirectory("nixnfs-db-fuzz"));
             db = NixDatabase.open(nix.storeRoot());
             writer = DriverManager.getConnection("jdbc:sqlite:" + nix.databaseFile());
+            try (Statement st = writer.createStatement()) {
+                st.execute("PRAGMA synchronous=OFF"); // a throwaway database: no fsync per input
+            }
         }
     }
 

@@ -103,7 +103,7 @@ public final class StateManager {
         long id = existing != null && java.util.Arrays.equals(existing.verifier(), verifier)
                 ? existing.clientId() : newClientId();
         ClientRecord c = new ClientRecord(id, owner, verifier, 0, address, randomVerifier(), nanoTime.getAsLong());
-        limits.admitClient(address, 0, confirmed.values(), unconfirmed);
+        if (existing == null) limits.admitClient(address, 0, confirmed.values(), unconfirmed); // a new client, not a reboot
         unconfirmed.put(id, c);
         return new SetClientIdResult(id, c.confirmVerifier());
     }
@@ -161,7 +161,7 @@ public final class StateManager {
         if (pending != null) {
             unconfirmed.remove(pending.clientId());
         }
-        limits.admitClient(address, minorVersion, confirmed.values(), unconfirmed);
+        if (existing == null) limits.admitClient(address, minorVersion, confirmed.values(), unconfirmed);
         ClientRecord c = new ClientRecord(newClientId(), owner, verifier, minorVersion, address, null,
                 nanoTime.getAsLong());
         unconfirmed.put(c.clientId(), c);
