@@ -37,9 +37,11 @@ import org.nixnfs.gc.NixStoreCommand;
 import org.nixnfs.gc.PinStore;
 import org.nixnfs.server.admin.AdminApi;
 import org.nixnfs.server.admin.AdminServer;
+import org.nixnfs.server.admin.AdminToken;
 import org.nixnfs.server.metrics.GcMetrics;
 import org.nixnfs.server.metrics.NfsMetrics;
 import org.nixnfs.server.metrics.ServerMetrics;
+import org.nixnfs.server.net.ClientGate;
 import org.nixnfs.server.net.NfsServer;
 import org.nixnfs.server.nfs4.AccessRecorder;
 import org.nixnfs.server.nfs4.CompoundObserver;
@@ -85,10 +87,12 @@ public final class NixnfsServer implements AutoCloseable {
      * @param gcPolicy       what GC keeps
      * @param gcInterval     how often to check the disk watermarks; zero for never
      * @param nixStore       the nix-store executable GC deletes with
+     * @param security       who may connect and how much one client may hold
      */
     public record Config(Path storeRoot, String exportPath, InetSocketAddress listen, InetSocketAddress adminListen,
                          Path stateDir, int leaseSeconds, int workerThreads, int ioThreads, CacheSettings cache,
-                         int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore) {
+                         int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore,
+                         SecuritySettings security) {
         /** The defaults for everything but where the store is, where to listen and where state goes. */
         public static Builder builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
             return new Builder(storeRoot, listen, stateDir);
@@ -98,7 +102,7 @@ public final class NixnfsServer implements AutoCloseable {
         public Builder toBuilder() {
             return new Builder(storeRoot, listen, stateDir).exportPath(exportPath).adminListen(adminListen)
                     .leaseSeconds(leaseSeconds).workerThreads(workerThreads).ioThreads(ioThreads).cache(cache)
-                    .maxConnections(maxConnections).gc(gcPolicy, gcInterval).nixStore(nixStore);
+                    .maxConnections(maxConnections).gc(gcPolicy, gcInterval).nixStore(nixStore).security(security);
         }
 
         /** Builds a {@link Config}; each setter overrides one default. */
@@ -116,6 +120,7 @@ public final class NixnfsServer implements AutoCloseable {
             private GcPolicy gcPolicy = GcPolicy.defaults();
             private Duration gcInterval = Duration.ofMinutes(10);
             private String nixStore = "nix-store";
+            private SecuritySettings security = SecuritySettings.defaults();
 
             private Builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
                 this.storeRoot = storeRoot;
@@ -170,9 +175,14 @@ public final class NixnfsServer implements AutoCloseable {
                 return this;
             }
 
+            public Builder security(SecuritySettings s) {
+                security = s;
+                return this;
+            }
+
             public Config build() {
                 return new Config(storeRoot, exportPath, listen, adminListen, stateDir, leaseSeconds, workerThreads,
-                        ioThreads, cache, maxConnections, gcPolicy, gcInterval, nixStore);
+                        ioThreads, cache, maxConnections, gcPolicy, gcInterval, nixStore, security);
             }
         }
     }
@@ -195,6 +205,7 @@ public final class NixnfsServer implements AutoCloseable {
         UsageTracker usage;
         ExportFileSystem fs;
         StateManager state;
+        ClientGate gate;
         NfsServer listener;
         GcService gc;
         AdminServer admin;
@@ -239,6 +250,7 @@ public final class NixnfsServer implements AutoCloseable {
 
     private static NixnfsServer start(Config config, Clock clock, AccessRecorder extraRecorder,
                                       CompoundObserver extraObserver, LongSupplier leaseNanoTime) throws Exception {
+        AdminToken adminToken = adminToken(config);
         Parts p = new Parts();
         try {
             Files.createDirectories(config.stateDir());
@@ -248,9 +260,9 @@ public final class NixnfsServer implements AutoCloseable {
             wireGc(config, clock, p);
             wireMetrics(p);
             wireHousekeeping(config, p);
-            wireAdmin(config, p);
-            log.info("Serving {} ({} valid store paths) as {} on {}{}", db.storeDirectory(), p.index.current().size(),
-                    config.exportPath(), p.listener.localAddress(),
+            wireAdmin(config, adminToken, p);
+            log.info("Serving {} ({} valid store paths) as {} on {} to {}{}", db.storeDirectory(),
+                    p.index.current().size(), config.exportPath(), p.listener.localAddress(), config.security().allow(),
                     p.admin == null ? "" : "; admin on http://" + p.admin.localAddress().getHostString() + ":"
                             + p.admin.localAddress().getPort());
             return new NixnfsServer(p);
@@ -258,6 +270,19 @@ public final class NixnfsServer implements AutoCloseable {
             p.close();
             throw e;
         }
+    }
+
+    /**
+     * The admin API's token, read before anything starts; a non-loopback admin listener without
+     * one is refused here.
+     */
+    private static AdminToken adminToken(Config config) throws IOException {
+        Path file = config.security().adminTokenFile();
+        AdminToken token = file == null ? null : AdminToken.read(file);
+        if (config.adminListen() != null) {
+            AdminToken.checkListener(config.adminListen(), token);
+        }
+        return token;
     }
 
     /** The Prometheus registry, with the JVM's and the process's meters. */
@@ -281,11 +306,15 @@ public final class NixnfsServer implements AutoCloseable {
         return db;
     }
 
-    /** The export filesystem, NFSv4 state and operations, the worker pool and the NFS listener. */
+    /**
+     * The export filesystem, NFSv4 state (within its limits) and operations, the worker pool, and
+     * the NFS listener behind the client gate.
+     */
     private static void wireNfs(Config config, NixDatabase db, AccessRecorder extraRecorder,
                                 CompoundObserver extraObserver, LongSupplier leaseNanoTime, Parts p) throws Exception {
         p.fs = new ExportFileSystem(db.storeDirectory(), config.exportPath(), p.index, config.cache());
-        p.state = new StateManager(config.leaseSeconds(), leaseNanoTime);
+        SecuritySettings security = config.security();
+        p.state = new StateManager(config.leaseSeconds(), leaseNanoTime, security.stateLimits());
         NfsServices.Limits limits = NfsServices.Limits.defaults();
         NfsServices services = new NfsServices(p.fs, p.state,
                 new AttributeEncoder(config.exportPath(), config.leaseSeconds(), limits.maxRead()),
@@ -298,9 +327,12 @@ public final class NixnfsServer implements AutoCloseable {
             workers.shutdown();
             workers.awaitTermination(5, TimeUnit.SECONDS);
         });
-        RpcDispatcher dispatcher = new RpcDispatcher(List.of(new Nfs4Program(processor)), workers, 256);
-        p.listener = p.closeLater(new NfsServer(config.listen(), dispatcher,
-                new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(), 120)));
+        // Back-pressure per connection: at most 256 calls or 8 MiB of requests in flight.
+        RpcDispatcher dispatcher = new RpcDispatcher(List.of(new Nfs4Program(processor)), workers, 256, 8 << 20);
+        p.gate = new ClientGate(security.allow(), security.requirePrivilegedPort(), security.maxConnectionsPerClient());
+        p.listener = p.closeLater(new NfsServer(config.listen(), dispatcher, p.gate,
+                new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(), 120,
+                        security.stalledRecordTimeout(), security.idleTimeout())));
     }
 
     /** GC, with the facts only the running server knows: the index, last uses, files open on executors. */
@@ -314,10 +346,12 @@ public final class NixnfsServer implements AutoCloseable {
         p.gc.addListener(new GcMetrics(p.metrics, config.gcPolicy()));
     }
 
-    /** The server's own meters: NFS state and connections, caches, the store, usage. */
+    /** The server's own meters: NFS state and connections, refusals, caches, the store, usage. */
     private static void wireMetrics(Parts p) {
         NfsServer listener = p.listener;
         ServerMetrics.bindNfsState(p.metrics, p.state, listener::openConnections);
+        ServerMetrics.bindConnectionRefusals(p.metrics, p.gate);
+        ServerMetrics.bindStateLimits(p.metrics, p.state.limits());
         ServerMetrics.bindCaches(p.metrics, p.fs.caches());
         ServerMetrics.bindStore(p.metrics, p.index, p.watcher, p.fs::fsStats);
         ServerMetrics.bindUsage(p.metrics, p.usage);
@@ -340,7 +374,7 @@ public final class NixnfsServer implements AutoCloseable {
     }
 
     /** The HTTP admin listener, if configured: metrics, health, readiness and the JSON API. */
-    private static void wireAdmin(Config config, Parts p) throws Exception {
+    private static void wireAdmin(Config config, AdminToken token, Parts p) throws Exception {
         if (config.adminListen() == null) {
             return;
         }
@@ -349,7 +383,7 @@ public final class NixnfsServer implements AutoCloseable {
         PrometheusMeterRegistry registry = p.metrics;
         p.admin = p.closeLater(new AdminServer(config.adminListen(), new AdminApi(registry::scrape,
                 () -> index.current().size() > 0 || listener.localAddress() != null, index::current,
-                p.usage::snapshot, p.gc)));
+                p.usage::snapshot, p.gc, token)));
     }
 
     private static AccessRecorder accessRecorder(UsageTracker usage, AccessRecorder extra) {
@@ -419,6 +453,11 @@ public final class NixnfsServer implements AutoCloseable {
 
     public GcService gc() {
         return parts.gc;
+    }
+
+    /** The server's meters, as /metrics shows them (tests read refusal counters here). */
+    public PrometheusMeterRegistry metrics() {
+        return parts.metrics;
     }
 
     @Override
