@@ -111,7 +111,7 @@ public final class StateManager {
     /** SETCLIENTID_CONFIRM: the unconfirmed record becomes the client; a rebooted client's old state goes. */
     public synchronized void confirmClientId(long clientId, byte[] confirmVerifier) throws NfsException {
         ClientRecord c = unconfirmed.get(clientId);
-        if (c != null && java.util.Arrays.equals(c.confirmVerifier(), confirmVerifier)) {
+        if (c != null && c.confirmVerifier() != null && java.util.Arrays.equals(c.confirmVerifier(), confirmVerifier)) {
             unconfirmed.remove(clientId);
             ClientRecord old = findByOwner(confirmed, c.ownerId());
             if (old != null && old.clientId() != clientId) {
@@ -127,7 +127,8 @@ public final class StateManager {
             return;
         }
         ClientRecord done = confirmed.get(clientId);
-        if (done != null && java.util.Arrays.equals(done.confirmVerifier(), confirmVerifier)) {
+        if (done != null && done.confirmVerifier() != null // null for 4.1 clients, which never confirm this way
+                && java.util.Arrays.equals(done.confirmVerifier(), confirmVerifier)) {
             return; // a retransmitted confirm
         }
         throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "no client " + Long.toHexString(clientId) + " to confirm");
