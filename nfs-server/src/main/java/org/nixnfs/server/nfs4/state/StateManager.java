@@ -126,7 +126,7 @@ public final class StateManager {
     /** SETCLIENTID_CONFIRM: the unconfirmed record becomes the client; a rebooted client's old state goes. */
     public synchronized void confirmClientId(long clientId, byte[] confirmVerifier) throws NfsException {
         ClientRecord c = unconfirmed.get(clientId);
-        if (c != null && Arrays.equals(c.confirmVerifier(), confirmVerifier)) {
+        if (c != null && c.confirmVerifier() != null && Arrays.equals(c.confirmVerifier(), confirmVerifier)) {
             removeUnconfirmed(c);
             ClientRecord old = confirmedByOwner.get(c.ownerId());
             if (old != null && old.clientId() != clientId) {
@@ -141,7 +141,8 @@ public final class StateManager {
             return;
         }
         ClientRecord done = confirmed.get(clientId);
-        if (done != null && Arrays.equals(done.confirmVerifier(), confirmVerifier)) {
+        if (done != null && done.confirmVerifier() != null // null for 4.1 clients, which never confirm this way
+                && Arrays.equals(done.confirmVerifier(), confirmVerifier)) {
             return; // a retransmitted confirm
         }
         throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "no client " + Long.toHexString(clientId) + " to confirm");
