@@ -45,9 +45,11 @@ import org.nixnfs.gc.PinStore;
 import org.nixnfs.gc.Recovery;
 import org.nixnfs.server.admin.AdminApi;
 import org.nixnfs.server.admin.AdminServer;
+import org.nixnfs.server.admin.AdminToken;
 import org.nixnfs.server.metrics.GcMetrics;
 import org.nixnfs.server.metrics.NfsMetrics;
 import org.nixnfs.server.metrics.ServerMetrics;
+import org.nixnfs.server.net.ClientGate;
 import org.nixnfs.server.net.NfsServer;
 import org.nixnfs.server.nfs4.AccessRecorder;
 import org.nixnfs.server.nfs4.CompoundObserver;
@@ -101,11 +103,13 @@ public final class NixnfsServer implements AutoCloseable {
      * @param publish        where to publish newly registered paths (--publish-to); null for nowhere
      * @param usagePull      replicas whose usage to pull into this server's (--usage-from); null for none
      * @param faultIn        binary caches missing store paths are fetched from, the cold tier GC copies to (off: none)
+     * @param security       who may connect and how much one client may hold
      */
     public record Config(Path storeRoot, String exportPath, InetSocketAddress listen, InetSocketAddress adminListen,
                          Path stateDir, int leaseSeconds, int workerThreads, int ioThreads, CacheSettings cache,
                          int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore,
-                         Publishing publish, UsagePull usagePull, FaultInConfig faultIn) {
+                         Publishing publish, UsagePull usagePull, FaultInConfig faultIn,
+                         SecuritySettings security) {
         /** The defaults for everything but where the store is, where to listen and where state goes. */
         public static Builder builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
             return new Builder(storeRoot, listen, stateDir);
@@ -116,7 +120,7 @@ public final class NixnfsServer implements AutoCloseable {
             return new Builder(storeRoot, listen, stateDir).exportPath(exportPath).adminListen(adminListen)
                     .leaseSeconds(leaseSeconds).workerThreads(workerThreads).ioThreads(ioThreads).cache(cache)
                     .maxConnections(maxConnections).gc(gcPolicy, gcInterval).nixStore(nixStore).publish(publish).usagePull(usagePull)
-                    .faultIn(faultIn);
+                    .faultIn(faultIn).security(security);
         }
 
         /** @param replicas the replicas' admin base URLs; @param interval how often to pull from them */
@@ -153,6 +157,7 @@ public final class NixnfsServer implements AutoCloseable {
             private Publishing publish;
             private UsagePull usagePull;
             private FaultInConfig faultIn = FaultInConfig.disabled();
+            private SecuritySettings security = SecuritySettings.defaults();
 
             private Builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
                 this.storeRoot = storeRoot;
@@ -223,10 +228,15 @@ public final class NixnfsServer implements AutoCloseable {
                 return this;
             }
 
+            public Builder security(SecuritySettings s) {
+                security = s;
+                return this;
+            }
+
             public Config build() {
                 return new Config(storeRoot, exportPath, listen, adminListen, stateDir, leaseSeconds, workerThreads,
                         ioThreads, cache, maxConnections, gcPolicy, gcInterval, nixStore, publish, usagePull,
-                        faultIn);
+                        faultIn, security);
             }
         }
     }
@@ -250,6 +260,7 @@ public final class NixnfsServer implements AutoCloseable {
         PathFetcher fetcher;
         ExportFileSystem fs;
         StateManager state;
+        ClientGate gate;
         NfsServer listener;
         GcService gc;
         AdminServer admin;
@@ -294,6 +305,7 @@ public final class NixnfsServer implements AutoCloseable {
 
     private static NixnfsServer start(Config config, Clock clock, AccessRecorder extraRecorder,
                                       CompoundObserver extraObserver, LongSupplier leaseNanoTime) throws Exception {
+        AdminToken adminToken = adminToken(config);
         Parts p = new Parts();
         try {
             Files.createDirectories(config.stateDir());
@@ -305,9 +317,9 @@ public final class NixnfsServer implements AutoCloseable {
             wireMetrics(p);
             wirePublisher(config, p);
             wireHousekeeping(config, p);
-            wireAdmin(config, p);
-            log.info("Serving {} ({} valid store paths) as {} on {}{}", db.storeDirectory(), p.index.current().size(),
-                    config.exportPath(), p.listener.localAddress(),
+            wireAdmin(config, adminToken, p);
+            log.info("Serving {} ({} valid store paths) as {} on {} to {}{}", db.storeDirectory(),
+                    p.index.current().size(), config.exportPath(), p.listener.localAddress(), config.security().allow(),
                     p.admin == null ? "" : "; admin on http://" + p.admin.localAddress().getHostString() + ":"
                             + p.admin.localAddress().getPort());
             return new NixnfsServer(p);
@@ -315,6 +327,19 @@ public final class NixnfsServer implements AutoCloseable {
             p.close();
             throw e;
         }
+    }
+
+    /**
+     * The admin API's token, read before anything starts; a non-loopback admin listener without
+     * one is refused here.
+     */
+    private static AdminToken adminToken(Config config) throws IOException {
+        Path file = config.security().adminTokenFile();
+        AdminToken token = file == null ? null : AdminToken.read(file);
+        if (config.adminListen() != null) {
+            AdminToken.checkListener(config.adminListen(), token);
+        }
+        return token;
     }
 
     /** The Prometheus registry, with the JVM's and the process's meters. */
@@ -355,12 +380,16 @@ public final class NixnfsServer implements AutoCloseable {
         p.fetcher.narinfoLookup().checkCaches();
     }
 
-    /** The export filesystem, NFSv4 state and operations, the worker pool and the NFS listener. */
+    /**
+     * The export filesystem, NFSv4 state (within its limits) and operations, the worker pool, and
+     * the NFS listener behind the client gate.
+     */
     private static void wireNfs(Config config, NixDatabase db, AccessRecorder extraRecorder,
                                 CompoundObserver extraObserver, LongSupplier leaseNanoTime, Parts p) throws Exception {
         p.fs = new ExportFileSystem(db.storeDirectory(), config.exportPath(), p.index, config.cache(),
                 p.fetcher == null ? MissingPathFetcher.NONE : missingPathFetcher(p.fetcher));
-        p.state = new StateManager(config.leaseSeconds(), leaseNanoTime);
+        SecuritySettings security = config.security();
+        p.state = new StateManager(config.leaseSeconds(), leaseNanoTime, security.stateLimits());
         NfsServices.Limits limits = NfsServices.Limits.defaults();
         NfsServices services = new NfsServices(p.fs, p.state,
                 new AttributeEncoder(config.exportPath(), config.leaseSeconds(), limits.maxRead()),
@@ -373,9 +402,12 @@ public final class NixnfsServer implements AutoCloseable {
             workers.shutdown();
             workers.awaitTermination(5, TimeUnit.SECONDS);
         });
-        RpcDispatcher dispatcher = new RpcDispatcher(List.of(new Nfs4Program(processor)), workers, 256);
-        p.listener = p.closeLater(new NfsServer(config.listen(), dispatcher,
-                new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(), 120)));
+        // Back-pressure per connection: at most 256 calls or 8 MiB of requests in flight.
+        RpcDispatcher dispatcher = new RpcDispatcher(List.of(new Nfs4Program(processor)), workers, 256, 8 << 20);
+        p.gate = new ClientGate(security.allow(), security.requirePrivilegedPort(), security.maxConnectionsPerClient());
+        p.listener = p.closeLater(new NfsServer(config.listen(), dispatcher, p.gate,
+                new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(), 120,
+                        security.stalledRecordTimeout(), security.idleTimeout())));
     }
 
     /**
@@ -423,10 +455,12 @@ public final class NixnfsServer implements AutoCloseable {
         };
     }
 
-    /** The server's own meters: NFS state and connections, caches, the store, usage. */
+    /** The server's own meters: NFS state and connections, refusals, caches, the store, usage. */
     private static void wireMetrics(Parts p) {
         NfsServer listener = p.listener;
         ServerMetrics.bindNfsState(p.metrics, p.state, listener::openConnections);
+        ServerMetrics.bindConnectionRefusals(p.metrics, p.gate);
+        ServerMetrics.bindStateLimits(p.metrics, p.state.limits());
         ServerMetrics.bindCaches(p.metrics, p.fs.caches());
         ServerMetrics.bindStore(p.metrics, p.index, p.watcher, p.fs::fsStats);
         ServerMetrics.bindUsage(p.metrics, p.usage);
@@ -474,7 +508,7 @@ public final class NixnfsServer implements AutoCloseable {
     }
 
     /** The HTTP admin listener, if configured: metrics, health, readiness and the JSON API. */
-    private static void wireAdmin(Config config, Parts p) throws Exception {
+    private static void wireAdmin(Config config, AdminToken token, Parts p) throws Exception {
         if (config.adminListen() == null) {
             return;
         }
@@ -483,7 +517,7 @@ public final class NixnfsServer implements AutoCloseable {
         PrometheusMeterRegistry registry = p.metrics;
         p.admin = p.closeLater(new AdminServer(config.adminListen(), new AdminApi(registry::scrape,
                 () -> index.current().size() > 0 || listener.localAddress() != null, index::current,
-                p.usage::snapshot, p.gc)));
+                p.usage::snapshot, p.gc, token)));
     }
 
     private static AccessRecorder accessRecorder(UsageTracker usage, AccessRecorder extra) {
@@ -555,7 +589,7 @@ public final class NixnfsServer implements AutoCloseable {
         return parts.gc;
     }
 
-    /** The server's meters (tests read fault-in's through it). */
+    /** The server's meters, as /metrics shows them (tests read fault-in's meters and refusal counters here). */
     public PrometheusMeterRegistry metrics() {
         return parts.metrics;
     }

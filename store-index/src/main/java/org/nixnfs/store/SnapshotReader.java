@@ -39,6 +39,10 @@ final class SnapshotReader {
             log.info("Nix database changed in a way that cannot be applied incrementally; reloading it fully");
             next = tryUpdate(c, DatabaseSnapshot.EMPTY, fileKey);
         }
+        if (next == null) {
+            // Even a full load cannot explain the rows: some ids are below 1, which Nix never writes.
+            throw new SQLException("ValidPaths has rows whose id is not positive: the database is damaged");
+        }
         return next;
     }
 

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.nixnfs.gc.GcPlan;
@@ -42,7 +43,9 @@ import org.nixnfs.store.usage.UsageReport;
  *   GET  /api/v1/pins             pinned paths
  *   POST|DELETE /api/v1/pins/&lt;store path&gt;
  * </pre>
- * Unknown paths are 404, wrong methods 405, bad parameters 400.
+ * Unknown paths are 404, wrong methods 405, bad parameters 400. When the server has an
+ * {@link AdminToken}, the mutating endpoints (POST gc/run, POST/PUT/DELETE pins) need it as
+ * {@code Authorization: Bearer <token>} and answer 401 without it; reading stays open.
  */
 public final class AdminApi {
     private final Supplier<String> metrics;
@@ -50,10 +53,18 @@ public final class AdminApi {
     private final Supplier<StoreIndex> index;
     private final Supplier<Map<String, PathUsage>> usage;
     private final GcService gc;
+    private final AdminToken token;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     public AdminApi(Supplier<String> metrics, BooleanSupplier ready, Supplier<StoreIndex> index,
                     Supplier<Map<String, PathUsage>> usage, GcService gc) {
+        this(metrics, ready, index, usage, gc, null);
+    }
+
+    /** @param token what the mutating endpoints require; null for none (a loopback-only listener) */
+    public AdminApi(Supplier<String> metrics, BooleanSupplier ready, Supplier<StoreIndex> index,
+                    Supplier<Map<String, PathUsage>> usage, GcService gc, AdminToken token) {
+        this.token = token;
         this.metrics = metrics;
         this.ready = ready;
         this.index = index;
@@ -62,6 +73,11 @@ public final class AdminApi {
     }
 
     public HttpResult handle(String method, String uri, byte[] body) {
+        return handle(method, uri, null, body);
+    }
+
+    /** @param authorization the request's {@code Authorization} header; null if it has none */
+    public HttpResult handle(String method, String uri, String authorization, byte[] body) {
         try {
             URI u = URI.create(uri);
             String path = u.getPath();
@@ -77,13 +93,15 @@ public final class AdminApi {
                         metrics.get().getBytes(StandardCharsets.UTF_8)));
                 case "/api/v1/usage" -> get(method, () -> usage(q));
                 case "/api/v1/gc/plan" -> get(method, () -> toJson(200, planJson(gcFor(q).plan())));
-                case "/api/v1/gc/run" -> method.equals("POST") ? toJson(200, runJson(gcFor(q).collect()))
-                        : methodNotAllowed("POST");
+                case "/api/v1/gc/run" -> !method.equals("POST") ? methodNotAllowed("POST")
+                        : !authorized(authorization) ? unauthorized()
+                        : toJson(200, runJson(gcFor(q).collect()));
                 case "/api/v1/gc/last" -> get(method, () -> gc.lastRun().map(r -> toJson(200, runJson(r)))
                         .orElse(HttpResult.text(404, "no GC run yet")));
                 case "/api/v1/pins" -> get(method, () -> toJson(200, Map.of("pins",
                         gc.pins().pins().stream().map(StorePath::fullPath).sorted().toList())));
-                default -> path.startsWith("/api/v1/pins/") ? pin(method, path.substring("/api/v1/pins/".length()))
+                default -> path.startsWith("/api/v1/pins/")
+                        ? pin(method, path.substring("/api/v1/pins/".length()), authorization)
                         : HttpResult.text(404, "no such endpoint: " + path);
             };
         } catch (IllegalArgumentException | DateTimeException e) {
@@ -156,7 +174,19 @@ public final class AdminApi {
         return gc.with(p, clock);
     }
 
-    private HttpResult pin(String method, String pathText) throws IOException {
+    private boolean authorized(String authorization) {
+        return token == null || token.accepts(authorization);
+    }
+
+    private static HttpResult unauthorized() {
+        return HttpResult.text(401, "this endpoint needs the admin token: Authorization: Bearer <token> "
+                + "(the CLI sends the one in --admin-token-file or $NIXNFS_ADMIN_TOKEN_FILE)");
+    }
+
+    private HttpResult pin(String method, String pathText, String authorization) throws IOException {
+        if (Set.of("POST", "PUT", "DELETE").contains(method) && !authorized(authorization)) {
+            return unauthorized();
+        }
         Optional<StorePath> p = StorePath.parse(URLDecoder.decode(pathText, StandardCharsets.UTF_8));
         if (p.isEmpty()) {
             return HttpResult.text(400, "not a store path: " + pathText);

@@ -122,13 +122,14 @@ public final class AdminServer implements AutoCloseable {
             String uri = req.uri();
             byte[] body = new byte[req.content().readableBytes()];
             req.content().readBytes(body);
+            String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
             boolean keepAlive = HttpUtil.isKeepAlive(req);
             ExecutorService executor = uri.startsWith("/api/v1/gc/") ? gcApi : api;
             CompletableFuture<HttpResult> result;
             try {
                 result = CompletableFuture.supplyAsync(() -> {
                     try {
-                        return handler.handle(method, uri, body);
+                        return handler.handle(method, uri, authorization, body);
                     } catch (RuntimeException e) {
                         log.error("admin {} {} failed", method, uri, e);
                         return HttpResult.text(500, "internal error: " + e);
@@ -172,6 +173,9 @@ public final class AdminServer implements AutoCloseable {
         resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
         if (r.allow() != null) {
             resp.headers().set(HttpHeaderNames.ALLOW, r.allow());
+        }
+        if (r.status() == 401) {
+            resp.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"nixnfs\"");
         }
         HttpUtil.setContentLength(resp, r.body().length);
         HttpUtil.setKeepAlive(resp, keepAlive);

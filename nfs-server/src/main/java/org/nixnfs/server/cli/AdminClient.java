@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import org.nixnfs.server.admin.AdminToken;
 
 /** Talks to a running server's admin API for the usage, gc and pin commands. */
 final class AdminClient {
@@ -16,8 +17,12 @@ final class AdminClient {
     private final String base;
     private final ObjectMapper json = new ObjectMapper();
 
-    AdminClient(String hostPort) {
+    private final AdminToken token;
+
+    /** @param token sent with every request when not null */
+    AdminClient(String hostPort, AdminToken token) {
         this.base = "http://" + hostPort;
+        this.token = token;
     }
 
     /** Thrown when no server answers, so callers can say what to do instead. */
@@ -34,10 +39,13 @@ final class AdminClient {
     }
 
     Response send(String method, String pathAndQuery) throws IOException, InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(Duration.ofMinutes(30))
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + pathAndQuery)).timeout(Duration.ofMinutes(30))
+                .method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) {
+            req.header("Authorization", token.header());
+        }
         try {
-            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), r.body());
         } catch (ConnectException e) {
             throw new Unreachable("no nixnfs server answers at " + base);

@@ -2,6 +2,7 @@ package org.nixnfs.server.cli;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,8 +29,10 @@ public final class Main implements Runnable {
         if (e instanceof BindException) {
             message = "cannot listen: " + e.getMessage()
                     + " (is another NFS server running? ports below 1024 need root; try --listen 0.0.0.0:20490)";
-        } else if (e instanceof IOException) { // NixDatabaseException included
-            message = e.getMessage();
+        } else if (e instanceof NoSuchFileException) {
+            message = "no such file: " + e.getMessage();
+        } else if (e instanceof IOException || e instanceof IllegalArgumentException) {
+            message = e.getMessage(); // NixDatabaseException included; IllegalArgumentException: a refused setting
         } else {
             throw e;
         }

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
+import org.nixnfs.server.net.ClientGate;
+import org.nixnfs.server.nfs4.state.StateLimits;
 import org.nixnfs.server.nfs4.state.StateManager;
 import org.nixnfs.server.vfs.FsStats;
 import org.nixnfs.store.IndexWatcher;
@@ -42,6 +44,22 @@ public final class ServerMetrics {
                 .description("Files open on clients (NFSv4 open states)").strongReference(true).register(r);
         Gauge.builder("nixnfs.nfs.connections", connections, IntSupplier::getAsInt)
                 .description("Open TCP connections to the NFS listener").strongReference(true).register(r);
+    }
+
+    /** {@code nixnfs_nfs_connections_refused_total{reason}}: connections closed at accept, by {@link ClientGate.Refusal}. */
+    public static void bindConnectionRefusals(MeterRegistry r, ClientGate gate) {
+        for (ClientGate.Refusal reason : ClientGate.Refusal.values()) {
+            FunctionCounter.builder("nixnfs.nfs.connections.refused", gate, g -> g.refused(reason))
+                    .description("Connections closed as they were accepted, before a byte was read")
+                    .tag("reason", reason.tag).register(r);
+        }
+    }
+
+    /** {@code nixnfs_nfs_state_refusals_total}: requests refused because a {@link StateLimits} limit was reached. */
+    public static void bindStateLimits(MeterRegistry r, StateLimits limits) {
+        FunctionCounter.builder("nixnfs.nfs.state.refusals", limits, StateLimits::refused)
+                .description("Requests refused (NFS4ERR_RESOURCE or NFS4ERR_DELAY) because a client or the server "
+                        + "holds as much NFSv4 state as allowed").register(r);
     }
 
     /**

@@ -12,14 +12,16 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.WriteTimeoutHandler;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.nixnfs.server.rpc.RecordMarkingDecoder;
 import org.nixnfs.server.rpc.RecordMarkingEncoder;
 import org.nixnfs.server.rpc.RpcDispatcher;
 
 /**
- * The TCP listener. Each connection's pipeline, in order:
- * connection limit → record marking decode → record marking encode → write timeout →
+ * The TCP listener. A connection the {@link ClientGate} refuses is closed as it is accepted, before
+ * it is registered or has a pipeline; the others get this pipeline, in order:
+ * connection limit → idle/stalled-record close → record marking decode → record marking encode → write timeout →
  * RPC dispatch (to the worker pool) → error handling.
  *
  * <p>NIO, not epoll: Netty's NIO transport hands a {@link io.netty.channel.FileRegion} to
@@ -33,10 +35,13 @@ public final class NfsServer implements AutoCloseable {
     private final ConnectionLimiter limiter;
 
     /** Limits per connection and for the listener. */
-    public record Options(int ioThreads, int maxRecordSize, int maxConnections, int writeTimeoutSeconds) {
+    public record Options(int ioThreads, int maxRecordSize, int maxConnections, int writeTimeoutSeconds,
+                          Duration stalledRecordTimeout, Duration idleTimeout) {
     }
 
-    public NfsServer(InetSocketAddress listen, RpcDispatcher dispatcher, Options options) throws InterruptedException {
+    /** @param gate admits or refuses each accepted connection before its pipeline is built */
+    public NfsServer(InetSocketAddress listen, RpcDispatcher dispatcher, ClientGate gate, Options options)
+            throws InterruptedException {
         this.limiter = new ConnectionLimiter(options.maxConnections());
         RecordMarkingEncoder encoder = new RecordMarkingEncoder();
         ErrorHandler errors = new ErrorHandler();
@@ -47,14 +52,18 @@ public final class NfsServer implements AutoCloseable {
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(gate)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 16 << 20))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        RecordMarkingDecoder decoder = new RecordMarkingDecoder(options.maxRecordSize());
                         ch.pipeline().addLast("limit", limiter)
-                                .addLast("record-decoder", new RecordMarkingDecoder(options.maxRecordSize()))
+                                .addLast("idle", new IdleConnectionCloser(decoder, options.stalledRecordTimeout(),
+                                        options.idleTimeout()))
+                                .addLast("record-decoder", decoder)
                                 .addLast("record-encoder", encoder)
                                 .addLast("write-timeout", new WriteTimeoutHandler(options.writeTimeoutSeconds(), TimeUnit.SECONDS))
                                 .addLast("rpc", dispatcher)

@@ -22,6 +22,8 @@ public final class RecordMarkingDecoder extends ByteToMessageDecoder {
     private final int maxRecordSize;
     private CompositeByteBuf record;
     private int fragments;
+    /** Set once the stream broke the protocol: nothing after that can be framed, so it is dropped. */
+    private boolean broken;
 
     public RecordMarkingDecoder(int maxRecordSize) {
         this.maxRecordSize = maxRecordSize;
@@ -29,12 +31,16 @@ public final class RecordMarkingDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        if (broken) {
+            in.skipBytes(in.readableBytes()); // the connection is being closed; do not fail again on its close
+            return;
+        }
         while (in.readableBytes() >= 4) {
             int header = in.getInt(in.readerIndex());
             int length = header & ~LAST_FRAGMENT;
             long soFar = record == null ? 0 : record.readableBytes();
             if (soFar + length > maxRecordSize) {
-                discard();
+                fail(in);
                 throw new TooLongFrameException("RPC record of at least " + (soFar + length)
                         + " bytes exceeds the limit of " + maxRecordSize);
             }
@@ -53,7 +59,7 @@ public final class RecordMarkingDecoder extends ByteToMessageDecoder {
             }
             record.addComponent(true, fragment);
             if (++fragments > MAX_FRAGMENTS) {
-                discard();
+                fail(in);
                 throw new TooLongFrameException("RPC record split into more than " + MAX_FRAGMENTS + " fragments");
             }
             if (last) {
@@ -62,6 +68,18 @@ public final class RecordMarkingDecoder extends ByteToMessageDecoder {
                 fragments = 0;
             }
         }
+    }
+
+    /** Whether part of a record has arrived and the rest has not (a stalled peer, if it stays so). */
+    public boolean holdsPartialRecord() {
+        return record != null || actualReadableBytes() > 0;
+    }
+
+    /** Drops the partial record and all further input: the stream is no longer framed. */
+    private void fail(ByteBuf in) {
+        broken = true;
+        in.skipBytes(in.readableBytes());
+        discard();
     }
 
     private void discard() {

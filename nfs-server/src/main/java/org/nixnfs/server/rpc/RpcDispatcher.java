@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.nixnfs.server.xdr.XdrDecoder;
@@ -27,37 +28,72 @@ import org.slf4j.LoggerFactory;
  * it returns the rest as a {@link Deferred}, which the worker pool finishes. Replies may leave in
  * a different order than calls arrived, which RPC allows (they are matched by xid).
  *
- * <p>Back-pressure: a connection with too many calls in flight, or whose peer does not read its
- * replies, stops being read until it drains, so one client can never pile up unbounded work.
+ * <p>Back-pressure: a connection with too many calls or too many request bytes in flight, or
+ * whose peer does not read its replies, stops being read until it drains, so one client can never
+ * pile up unbounded work. The request buffers one connection holds are thus bounded by the bytes
+ * limit plus one record (what crossed it) plus what one socket read brought in with it.
  */
 @ChannelHandler.Sharable
 public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RpcDispatcher.class);
-    private static final AttributeKey<AtomicInteger> IN_FLIGHT = AttributeKey.valueOf("nixnfs.inFlight");
+    private static final AttributeKey<InFlight> IN_FLIGHT = AttributeKey.valueOf("nixnfs.inFlight");
     private static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.valueOf("nixnfs.clientAddress");
 
     private final Map<Integer, RpcProgram> programs;
     private final Executor workers;
     private final int maxInFlightPerConnection;
+    private final long maxInFlightBytesPerConnection;
+
+    /** Calls of one connection being worked on, and the bytes of their requests. */
+    private static final class InFlight {
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicLong bytes = new AtomicLong();
+    }
 
     public RpcDispatcher(List<RpcProgram> programs, Executor workers, int maxInFlightPerConnection) {
+        this(programs, workers, maxInFlightPerConnection, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param maxInFlightPerConnection      calls of one connection in flight before it stops being read
+     * @param maxInFlightBytesPerConnection request bytes of one connection in flight before it stops being read
+     */
+    public RpcDispatcher(List<RpcProgram> programs, Executor workers, int maxInFlightPerConnection,
+                         long maxInFlightBytesPerConnection) {
         this.programs = programs.stream().collect(Collectors.toUnmodifiableMap(RpcProgram::number, Function.identity()));
         this.workers = workers;
         this.maxInFlightPerConnection = maxInFlightPerConnection;
+        this.maxInFlightBytesPerConnection = maxInFlightBytesPerConnection;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        ctx.channel().attr(IN_FLIGHT).set(new AtomicInteger());
+        ctx.channel().attr(IN_FLIGHT).set(new InFlight());
         ctx.channel().attr(CLIENT_ADDRESS).set(RpcCall.addressOf(ctx.channel()));
         super.channelActive(ctx);
+    }
+
+    /** Calls of this connection not answered yet (0 for a connection that is not ours). */
+    public static int callsInFlight(Channel ch) {
+        InFlight f = ch.attr(IN_FLIGHT).get();
+        return f == null ? 0 : f.calls.get();
+    }
+
+    private boolean full(InFlight f) {
+        return f.calls.get() >= maxInFlightPerConnection || f.bytes.get() >= maxInFlightBytesPerConnection;
+    }
+
+    /** Reading resumes only once well below the limits, so that it does not flap on and off per call. */
+    private boolean drained(InFlight f) {
+        return f.calls.get() < maxInFlightPerConnection / 2 && f.bytes.get() < maxInFlightBytesPerConnection / 2;
     }
 
     /** One call on its way: the record it came in, and the reply being written. */
     private final class Call {
         final Channel ch;
         final ByteBuf record;
-        final AtomicInteger inFlight;
+        final InFlight inFlight;
+        final int size;
         XdrEncoder out;
         int xid;
         long afterHeader;
@@ -66,6 +102,7 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
             this.ch = ch;
             this.record = record;
             this.inFlight = ch.attr(IN_FLIGHT).get();
+            this.size = record.readableBytes();
         }
 
         /** Sends the reply (if any) and lets go of the call's buffers. */
@@ -79,8 +116,9 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
                     out.close();
                 }
                 record.release();
-                if (inFlight.decrementAndGet() < maxInFlightPerConnection / 2 && !ch.config().isAutoRead()
-                        && ch.isWritable()) {
+                inFlight.calls.decrementAndGet();
+                inFlight.bytes.addAndGet(-size);
+                if (drained(inFlight) && !ch.config().isAutoRead() && ch.isWritable()) {
                     ch.config().setAutoRead(true); // an atomic swap: only when it was off
                 }
             }
@@ -90,7 +128,9 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Call call = new Call(ctx.channel(), (ByteBuf) msg);
-        if (call.inFlight.incrementAndGet() >= maxInFlightPerConnection) {
+        call.inFlight.calls.incrementAndGet();
+        call.inFlight.bytes.addAndGet(call.size);
+        if (full(call.inFlight)) {
             call.ch.config().setAutoRead(false);
         }
         Deferred rest;
@@ -131,7 +171,8 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
         Channel ch = ctx.channel();
         // A peer that does not read its replies must not make us buffer more of them.
-        ch.config().setAutoRead(ch.isWritable() && ch.attr(IN_FLIGHT).get().get() < maxInFlightPerConnection);
+        InFlight f = ch.attr(IN_FLIGHT).get();
+        ch.config().setAutoRead(ch.isWritable() && (f == null || !full(f)));
         super.channelWritabilityChanged(ctx);
     }
 

@@ -330,6 +330,16 @@ class KubernetesManifestsTest {
         }
         assertTrue(svc.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == 2049), "NFS on 2049");
         assertTrue(nixnfs.getArgs().contains("--listen=0.0.0.0:2049"));
+        String allow = nixnfs.getArgs().stream().filter(a -> a.startsWith("--allow=")).findFirst()
+                .orElseThrow(() -> new AssertionError("the server manifest sets --allow"));
+        org.nixnfs.server.net.AllowList.of(List.of(allow.substring("--allow=".length()).split(",")));
+        assertTrue(nixnfs.getArgs().contains("--admin-listen=0.0.0.0:9100"));
+        String tokenFile = nixnfs.getArgs().stream().filter(a -> a.startsWith("--admin-token-file=")).findFirst()
+                .orElseThrow(() -> new AssertionError("an admin listener beyond loopback needs --admin-token-file"))
+                .substring("--admin-token-file=".length());
+        assertTrue(nixnfs.getVolumeMounts().stream().anyMatch(v -> tokenFile.startsWith(v.getMountPath() + "/")
+                && pod.getVolumes().stream().anyMatch(vol -> vol.getName().equals(v.getName()) && vol.getSecret() != null)),
+                "the token file comes from a Secret volume");
         assertTrue(nixnfs.getSecurityContext().getCapabilities().getAdd().contains("NET_BIND_SERVICE"));
     }
 

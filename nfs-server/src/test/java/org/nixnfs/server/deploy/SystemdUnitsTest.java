@@ -151,7 +151,7 @@ class SystemdUnitsTest {
                 env.put(line.substring(0, eq), line.substring(eq + 1));
             }
         }
-        assertEquals(List.of("NIXNFS_LISTEN", "NIXNFS_ADMIN_LISTEN", "NIXNFS_GC_INTERVAL", "NIXNFS_OPTS", "NIXNFS_JAVA_OPTS"),
+        assertEquals(List.of("NIXNFS_LISTEN", "NIXNFS_ALLOW", "NIXNFS_ADMIN_LISTEN", "NIXNFS_GC_INTERVAL", "NIXNFS_OPTS", "NIXNFS_JAVA_OPTS"),
                 List.copyOf(env.keySet()));
         for (String unit : List.of("nixnfs.service", "nixnfs-gc.service")) {
             Map<String, List<String>> s = settings(Files.readString(units.resolve(unit)));
@@ -167,6 +167,11 @@ class SystemdUnitsTest {
             CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs(args.toArray(String[]::new));
             assertTrue(parsed.hasSubcommand(), unit + ": " + args);
             assertTrue(parsed.subcommand().unmatched().isEmpty(), unit + ": " + parsed.subcommand().unmatched());
+            if (unit.equals("nixnfs.service")) {
+                assertEquals(List.of(env.get("NIXNFS_ALLOW").split(" ")),
+                        parsed.subcommand().matchedOption("--allow").getValue(), "every block of NIXNFS_ALLOW is allowed");
+                org.nixnfs.server.net.AllowList.of(parsed.subcommand().matchedOption("--allow").getValue());
+            }
         }
     }
 }

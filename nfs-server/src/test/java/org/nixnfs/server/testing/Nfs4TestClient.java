@@ -56,9 +56,23 @@ public final class Nfs4TestClient implements AutoCloseable {
         return c;
     }
 
+    /** Connects from the given source address (e.g. 127.0.0.2, to be a second client host). */
+    public static Nfs4TestClient connect(InetSocketAddress server, int minor, java.net.InetAddress localAddress)
+            throws IOException {
+        Nfs4TestClient c = new Nfs4TestClient(new RpcTestClient(server, localAddress), minor);
+        c.establish("nixnfs-test-" + System.nanoTime());
+        return c;
+    }
+
     /** A connection without a client id or session, for tests of those operations themselves. */
     public static Nfs4TestClient connectBare(InetSocketAddress server, int minor) throws IOException {
         return new Nfs4TestClient(new RpcTestClient(server), minor);
+    }
+
+    /** A connection without a client id or session, from the given source address. */
+    public static Nfs4TestClient connectBare(InetSocketAddress server, int minor, java.net.InetAddress localAddress)
+            throws IOException {
+        return new Nfs4TestClient(new RpcTestClient(server, localAddress), minor);
     }
 
     public RpcTestClient rpc() {

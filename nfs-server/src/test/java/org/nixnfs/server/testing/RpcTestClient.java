@@ -23,7 +23,16 @@ public final class RpcTestClient implements AutoCloseable {
     private int nextXid = 1;
 
     public RpcTestClient(InetSocketAddress server) throws IOException {
-        socket = new Socket(server.getAddress(), server.getPort());
+        this(server, null);
+    }
+
+    /** @param localAddress the source address to connect from (e.g. 127.0.0.2); null for any */
+    public RpcTestClient(InetSocketAddress server, java.net.InetAddress localAddress) throws IOException {
+        socket = new Socket();
+        if (localAddress != null) {
+            socket.bind(new InetSocketAddress(localAddress, 0));
+        }
+        socket.connect(server, 30_000);
         socket.setSoTimeout(30_000);
         socket.setTcpNoDelay(true);
         in = new DataInputStream(socket.getInputStream());

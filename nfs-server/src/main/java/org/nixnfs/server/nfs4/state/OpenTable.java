@@ -15,8 +15,9 @@ import org.nixnfs.server.vfs.FileHandle;
  * The opens and byte-range lock states of every client, indexed by every key an operation asks
  * with, so that none of them scans the server's state: by stateid ({@code other}), by owner and
  * file, by file (LOCKT's conflicts), by lock-owner (RELEASE_LOCKOWNER), by client (expiry) and by
- * store path (GC must not delete a path with open files). Per-client limits and, later,
- * delegations belong here too.
+ * store path (GC must not delete a path with open files), and lock states counted by client.
+ * New opens and lock states are admitted by the {@link StateLimits} (per client and on the
+ * server), checked under the monitor (they take no lock); delegations, later, belong here too.
  *
  * <p><b>Locking rule.</b> Every change to the table runs under its monitor and updates all indexes
  * together (a state's own seqid and share bits are guarded by the state). The stateid indexes are concurrent maps read without the monitor (READ checks its
@@ -34,6 +35,7 @@ public final class OpenTable {
     }
 
     private final StateIds ids;
+    private final StateLimits limits;
     private final Map<ByteBuffer, OpenState> opensByOther = new ConcurrentHashMap<>();
     private final Map<ByteBuffer, LockState> locksByOther = new ConcurrentHashMap<>();
     private final Map<OwnerFileKey, OpenState> opensByOwnerAndFile = new HashMap<>();
@@ -41,6 +43,7 @@ public final class OpenTable {
     private final Map<FileHandle, Set<LockState>> locksByFile = new HashMap<>();
     private final Map<OwnerKey, Set<LockState>> locksByOwner = new HashMap<>();
     private final Map<Long, Set<OpenState>> opensByClient = new HashMap<>();
+    private final Map<Long, Integer> lockCountByClient = new HashMap<>();
     private final Map<String, Integer> openCountByStorePath = new ConcurrentHashMap<>();
 
     /** Makes the {@code other} part of new stateids. */
@@ -48,8 +51,9 @@ public final class OpenTable {
         byte[] newOther();
     }
 
-    OpenTable(StateIds ids) {
+    OpenTable(StateIds ids, StateLimits limits) {
         this.ids = ids;
+        this.limits = limits;
     }
 
     /** OPEN: the owner's open of this file, created or upgraded, with its new stateid. */
@@ -61,6 +65,7 @@ public final class OpenTable {
         OwnerFileKey key = new OwnerFileKey(c.clientId(), ByteBuffer.wrap(openOwner), file);
         OpenState s = opensByOwnerAndFile.get(key);
         if (s == null) {
+            limits.admitOpen(c, opensByClient.getOrDefault(c.clientId(), Set.of()).size(), opensByOther.size());
             s = new OpenState(ids.newOther(), c, key.owner(), file, storePathHash);
             opensByOwnerAndFile.put(key, s);
             opensByClient.computeIfAbsent(c.clientId(), k -> new HashSet<>()).add(s);
@@ -88,8 +93,10 @@ public final class OpenTable {
         OwnerFileKey key = new OwnerFileKey(clientId, ByteBuffer.wrap(lockOwner), open.file());
         LockState s = locksByOwnerAndFile.get(key);
         if (s == null) {
+            limits.admitLock(open.client(), lockCountByClient.getOrDefault(clientId, 0), locksByOther.size());
             s = new LockState(ids.newOther(), open.client(), key.owner(), open);
             locksByOwnerAndFile.put(key, s);
+            lockCountByClient.merge(clientId, 1, Integer::sum);
             locksByFile.computeIfAbsent(open.file(), k -> new HashSet<>()).add(s);
             locksByOwner.computeIfAbsent(new OwnerKey(clientId, key.owner()), k -> new HashSet<>()).add(s);
             open.locks.add(s);
@@ -134,6 +141,7 @@ public final class OpenTable {
         }
         long clientId = s.client().clientId();
         locksByOwnerAndFile.remove(new OwnerFileKey(clientId, s.lockOwner(), s.file()));
+        lockCountByClient.computeIfPresent(clientId, (k, n) -> n > 1 ? n - 1 : null);
         removeFromIndex(locksByFile, s.file(), s);
         removeFromIndex(locksByOwner, new OwnerKey(clientId, s.lockOwner()), s);
         s.open().locks.remove(s);

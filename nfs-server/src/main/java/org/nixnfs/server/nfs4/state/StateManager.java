@@ -37,6 +37,9 @@ import org.slf4j.LoggerFactory;
  * here. A client is dropped by removing it from the maps first and then ending its opens in
  * {@link OpenTable} (under that table's monitor, taken second); the table refuses new opens for
  * a dropped client, so no open outlives its client.
+ *
+ * <p>{@link StateLimits} are checked where state is made, under the monitor that guards the
+ * change: new client ids and sessions here, opens and lock states in {@link OpenTable}.
  */
 public final class StateManager {
     private static final Logger log = LoggerFactory.getLogger(StateManager.class);
@@ -53,9 +56,16 @@ public final class StateManager {
     private final Map<ByteBuffer, ClientRecord> confirmedByOwner = new HashMap<>();
     private final Map<ByteBuffer, ClientRecord> unconfirmedByOwner = new HashMap<>();
     private final Map<ByteBuffer, Session> sessions = new ConcurrentHashMap<>();
-    private final OpenTable opens = new OpenTable(this::newOther);
+    private final StateLimits limits;
+    private final OpenTable opens;
 
     public StateManager(int leaseSeconds, LongSupplier nanoTime) {
+        this(leaseSeconds, nanoTime, StateLimits.defaults());
+    }
+
+    public StateManager(int leaseSeconds, LongSupplier nanoTime, StateLimits limits) {
+        this.limits = limits;
+        this.opens = new OpenTable(this::newOther, limits);
         this.leaseSeconds = leaseSeconds;
         this.leaseNanos = TimeUnit.SECONDS.toNanos(leaseSeconds);
         this.nanoTime = nanoTime;
@@ -108,7 +118,7 @@ public final class StateManager {
 
     /** SETCLIENTID (RFC 7530 section 16.33): a new unconfirmed record, or a callback update. */
     public synchronized SetClientIdResult setClientId(byte[] ownerId, byte[] verifier, String principal,
-                                                      String address) {
+                                                      String address) throws NfsException {
         ByteBuffer owner = ByteBuffer.wrap(ownerId);
         removeUnconfirmed(unconfirmedByOwner.get(owner));
         ClientRecord existing = confirmedByOwner.get(owner);
@@ -116,6 +126,9 @@ public final class StateManager {
                 ? existing.clientId() : newClientId();
         ClientRecord c = new ClientRecord(id, owner, verifier, principal, 0, address, randomVerifier(),
                 nanoTime.getAsLong());
+        if (existing == null) { // a new client, not a reboot or callback update of one already counted
+            admitClient(address, 0);
+        }
         addUnconfirmed(c);
         return new SetClientIdResult(id, c.confirmVerifier());
     }
@@ -123,7 +136,7 @@ public final class StateManager {
     /** SETCLIENTID_CONFIRM: the unconfirmed record becomes the client; a rebooted client's old state goes. */
     public synchronized void confirmClientId(long clientId, byte[] confirmVerifier) throws NfsException {
         ClientRecord c = unconfirmed.get(clientId);
-        if (c != null && Arrays.equals(c.confirmVerifier(), confirmVerifier)) {
+        if (c != null && c.confirmVerifier() != null && Arrays.equals(c.confirmVerifier(), confirmVerifier)) {
             removeUnconfirmed(c);
             ClientRecord old = confirmedByOwner.get(c.ownerId());
             if (old != null && old.clientId() != clientId) {
@@ -138,7 +151,8 @@ public final class StateManager {
             return;
         }
         ClientRecord done = confirmed.get(clientId);
-        if (done != null && Arrays.equals(done.confirmVerifier(), confirmVerifier)) {
+        if (done != null && done.confirmVerifier() != null // null for 4.1 clients, which never confirm this way
+                && Arrays.equals(done.confirmVerifier(), confirmVerifier)) {
             return; // a retransmitted confirm
         }
         throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "no client " + Long.toHexString(clientId) + " to confirm");
@@ -210,10 +224,18 @@ public final class StateManager {
             return existing;
         }
         removeUnconfirmed(unconfirmedByOwner.get(owner));
+        if (existing == null) { // a new client, not a reboot of one already counted
+            admitClient(address, minorVersion);
+        }
         ClientRecord c = new ClientRecord(newClientId(), owner, verifier, principal, minorVersion, address, null,
                 nanoTime.getAsLong());
         addUnconfirmed(c);
         return c;
+    }
+
+    /** The client-id limits, making room by forgetting the oldest unconfirmed records first. */
+    private void admitClient(String address, int minorVersion) throws NfsException {
+        limits.admitClient(address, minorVersion, confirmed.values(), unconfirmed.values(), this::removeUnconfirmed);
     }
 
     private boolean hasState(ClientRecord c) {
@@ -285,6 +307,7 @@ public final class StateManager {
                 throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "client " + Long.toHexString(c.clientId())
                         + " was dropped meanwhile");
             }
+            limits.admitSession(c); // an unconfirmed client has no session yet
         } else {
             if (unconfirmed.get(c.clientId()) != c) {
                 throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "client " + Long.toHexString(c.clientId())
@@ -465,6 +488,10 @@ public final class StateManager {
             unconfirmed.remove(c.clientId(), c);
             unconfirmedByOwner.remove(c.ownerId(), c);
         }
+    }
+
+    public StateLimits limits() {
+        return limits;
     }
 
     public int clientCount() {
