@@ -73,7 +73,8 @@ junk=$(push junk.txt "pushed, never used, never rooted")
 pushed=$SECONDS
 remount # the tool is read again, after the restarts: in use
 [[ $(cat "/mnt/executor/${tool#/nix/store/}") == "the tool in use" ]] || fail "the tool is not readable"
-wait_for "the pushed paths are older than --grace (2 s)" 30 test $((SECONDS - pushed)) -ge 3
+past_grace() { (( SECONDS - pushed >= 3 )); }
+wait_for "the pushed paths are older than --grace (2 s)" 30 past_grace
 nixnfs gc --dry-run | tee /tmp/plan.txt >&2
 grep -q "${old#/nix/store/}" /tmp/plan.txt && grep -q "${junk#/nix/store/}" /tmp/plan.txt \
   || fail "the plan does not include the dead paths"
@@ -81,6 +82,8 @@ systemctl start nixnfs-gc.service   # what nixnfs-gc.timer starts
 for p in "$old" "$junk"; do
   ! nix-store --check-validity "$p" 2>/dev/null || fail "$p is still valid after GC"
   [[ ! -e $p ]] || fail "$p is still on disk"
+  h=${p#/nix/store/}; h=${h%%-*}
+  [[ -f /var/lib/nixnfs/cold/$h.narinfo ]] || fail "$p was not copied to the cold tier before it was deleted"
 done
 nix-store --check-validity "$tool" || fail "GC deleted the tool in use"
 [[ ! -L /var/lib/nix-push/rules_nixpkgs_gcroots/old-tool ]] || fail "the dead rules_nixpkgs root is still there"
