@@ -72,7 +72,9 @@ class FaultInKernelTest {
                     .faultIn(new FaultInConfig(
                             FetchSettings.defaults(List.of(cache.httpUrl()), List.of(cache.publicKey()))
                                     .withHold(Duration.ofMillis(Long.getLong("nixnfs.test.fetchHoldMillis",
-                                            FetchSettings.DEFAULT_HOLD.toMillis()))),
+                                            FetchSettings.DEFAULT_HOLD.toMillis())))
+                                    // qemu (TCG) keeps both cores busy: nginx's first answer may be slower than 3 s
+                                    .withNarinfoTimeout(Duration.ofSeconds(30)),
                             new ColdTier(URI.create("file://" + cold), coldKey.secretKey(), 0))).build();
             LinkedBlockingQueue<String> said = new LinkedBlockingQueue<>();
             List<String> timings = new CopyOnWriteArrayList<>();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -46,6 +47,12 @@ import org.nixnfs.store.testing.NixStoreFixture;
  */
 @Tag("slow")
 class FaultInTest {
+    /**
+     * The default 3 s narinfo timeout is for production; on a loaded 2-core CI machine nginx's
+     * first answer can take longer, and a timed-out narinfo is (correctly) NOENT.
+     */
+    private static final Duration SLOW_MACHINE_NARINFO_TIMEOUT = Duration.ofSeconds(30);
+
     @Test
     void neverPushedAndEvictedPathsComeBack(@TempDir Path dir) throws Exception {
         NixStoreFixture builder = NixStoreFixture.create(dir.resolve("builder"));
@@ -65,7 +72,8 @@ class FaultInTest {
             cache.serve();
             Path cold = dir.resolve("cold");
             FaultInConfig faultIn = new FaultInConfig(
-                    FetchSettings.defaults(List.of(cache.httpUrl()), List.of(cache.publicKey())).withHold(Duration.ZERO),
+                    FetchSettings.defaults(List.of(cache.httpUrl()), List.of(cache.publicKey())).withHold(Duration.ZERO)
+                            .withNarinfoTimeout(SLOW_MACHINE_NARINFO_TIMEOUT),
                     new ColdTier(URI.create("file://" + cold), coldKey.secretKey(), 0));
             MutableClock clock = new MutableClock(Instant.now());
             NixnfsServer.Config config = NixnfsServer.Config.builder(nix.storeRoot(),
@@ -76,8 +84,8 @@ class FaultInTest {
                  Nfs4TestClient c2 = Nfs4TestClient.connect(server.address(), 2)) {
                 // Never pushed: two clients ask at once; one fetch; both read it.
                 String toolFile = "/nix/store/" + tool.baseName() + "/bin/tool";
-                CompletableFuture<Integer> a = CompletableFuture.supplyAsync(() -> lookupThroughDelays(c1, toolFile));
-                CompletableFuture<Integer> b = CompletableFuture.supplyAsync(() -> lookupThroughDelays(c2, toolFile));
+                CompletableFuture<Integer> a = CompletableFuture.supplyAsync(() -> lookupThroughDelays(server, c1, toolFile));
+                CompletableFuture<Integer> b = CompletableFuture.supplyAsync(() -> lookupThroughDelays(server, c2, toolFile));
                 int delays = a.get(300, TimeUnit.SECONDS) + b.get(300, TimeUnit.SECONDS);
                 System.out.printf("fault-in: %d DELAY answers before the tool was there%n", delays);
                 assertTrue(delays > 0, "the first LOOKUP is answered DELAY while Nix fetches");
@@ -110,7 +118,7 @@ class FaultInTest {
                 assertFalse(Files.exists(cold.resolve(tool.hashPart() + ".narinfo")), "not the tool: the cache has it");
                 nix.nix(null, "nix-store", "--verify", "--check-contents");
 
-                lookupThroughDelays(c2, localFile);
+                lookupThroughDelays(server, c2, localFile);
                 assertArrayEquals(localBytes, c2.readAll(c2.lookup(localFile), 0, Nfs4TestClient.ANONYMOUS_STATEID, 4096),
                         "the evicted path came back from the cold tier");
                 assertTrue(nix.isValid(local));
@@ -129,13 +137,14 @@ class FaultInTest {
             NixnfsServer.Config config = NixnfsServer.Config.builder(nix.storeRoot(),
                     new InetSocketAddress("127.0.0.1", 0), Files.createDirectories(dir.resolve("state")))
                     .faultIn(new FaultInConfig(FetchSettings.defaults(List.of(cache.httpUrl()),
-                            List.of(cache.publicKey())).withHold(Duration.ofSeconds(30)), null)).build();
+                            List.of(cache.publicKey())).withHold(Duration.ofSeconds(30))
+                            .withNarinfoTimeout(SLOW_MACHINE_NARINFO_TIMEOUT), null)).build();
             try (NixnfsServer server = NixnfsServer.start(config);
                  Nfs4TestClient c1 = Nfs4TestClient.connect(server.address(), 1);
                  Nfs4TestClient c2 = Nfs4TestClient.connect(server.address(), 1)) {
                 String file = "/nix/store/" + tool.baseName() + "/data";
-                CompletableFuture<Integer> a = CompletableFuture.supplyAsync(() -> lookupThroughDelays(c1, file));
-                CompletableFuture<Integer> b = CompletableFuture.supplyAsync(() -> lookupThroughDelays(c2, file));
+                CompletableFuture<Integer> a = CompletableFuture.supplyAsync(() -> lookupThroughDelays(server, c1, file));
+                CompletableFuture<Integer> b = CompletableFuture.supplyAsync(() -> lookupThroughDelays(server, c2, file));
                 assertEquals(0, a.get(300, TimeUnit.SECONDS) + b.get(300, TimeUnit.SECONDS),
                         "held until the path was there: no DELAY");
                 assertEquals("held\n", new String(c1.readAll(c1.lookup(file), 0, Nfs4TestClient.ANONYMOUS_STATEID, 4096),
@@ -177,7 +186,7 @@ class FaultInTest {
     }
 
     /** LOOKUPs the path until it is not DELAY; returns how many DELAYs there were (fails on another error). */
-    private static int lookupThroughDelays(Nfs4TestClient c, String path) {
+    private static int lookupThroughDelays(NixnfsServer server, Nfs4TestClient c, String path) {
         int delays = 0;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
         while (true) {
@@ -186,7 +195,7 @@ class FaultInTest {
                 return delays;
             } catch (Nfs4TestClient.NfsError e) {
                 if (e.status != NfsStatus.NFS4ERR_DELAY || System.nanoTime() > deadline) {
-                    throw new AssertionError("LOOKUP " + path + ": " + NfsStatus.name(e.status), e);
+                    throw new AssertionError("LOOKUP " + path + ": " + NfsStatus.name(e.status) + "; " + fetchMeters(server), e);
                 }
                 delays++;
                 sleep(100); // as the Linux client does before its first retry
@@ -194,6 +203,14 @@ class FaultInTest {
                 throw new UncheckedIOException(e);
             }
         }
+    }
+
+    /** The fetch meters (narinfo answers, fetch outcomes): why a LOOKUP was NOENT, in the failure message. */
+    private static String fetchMeters(NixnfsServer server) {
+        return server.metrics().getMeters().stream()
+                .filter(m -> m.getId().getName().startsWith("nixnfs.fetch") && m instanceof Counter)
+                .map(m -> m.getId().getName() + m.getId().getTags() + "=" + ((Counter) m).count())
+                .sorted().collect(Collectors.joining(", "));
     }
 
     private static int statusThroughDelays(Nfs4TestClient c, String path) throws Exception {
