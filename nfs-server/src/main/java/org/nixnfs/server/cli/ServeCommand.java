@@ -177,8 +177,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .gc(gc.policy(), gcInterval)
                 .nixStore(gc.nixStore)
                 .publish(publishTo == null ? null : NixnfsServer.Config.Publishing.to(publishTo, signingKey))
-                .usagePull(usageFrom.isEmpty() ? null : new NixnfsServer.Config.UsagePull(usageFrom, usagePullInterval,
-                        usageFromTokenFile != null ? usageFromTokenFile : adminTokenFile))
+                .usagePull(usagePull())
                 .faultIn(faultIn.config(root))
                 .security(security);
         if (workerThreads != null) {
@@ -194,6 +193,15 @@ public final class ServeCommand implements Callable<Integer> {
         printMountHint(server, root);
         stopped.await();
         return 0;
+    }
+
+    /**
+     * --usage-from and its token: by default this server's own admin token, since a set of
+     * servers typically shares one (one Secret for the primary and the replicas).
+     */
+    NixnfsServer.Config.UsagePull usagePull() {
+        return usageFrom.isEmpty() ? null : new NixnfsServer.Config.UsagePull(usageFrom, usagePullInterval,
+                usageFromTokenFile != null ? usageFromTokenFile : adminTokenFile);
     }
 
     private String allowedClients;
