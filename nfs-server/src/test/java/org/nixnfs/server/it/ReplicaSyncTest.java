@@ -52,8 +52,10 @@ class ReplicaSyncTest {
             NixnfsServer.Config replicaConfig = NixnfsServer.Config.builder(replicaStore.storeRoot(),
                             new InetSocketAddress("127.0.0.1", 0), Files.createDirectories(dir.resolve("replica-state")))
                     .adminListen(new InetSocketAddress("127.0.0.1", 0))
-                    .faultIn(new FaultInConfig(FetchSettings.defaults(List.of(cache.httpUrl()), List.of(cache.publicKey())),
-                            null))
+                    .faultIn(new FaultInConfig(FetchSettings.defaults(List.of(cache.httpUrl()), List.of(cache.publicKey()))
+                            // 3 s is for production; on a loaded 2-core CI machine nginx's first answer can take
+                            // longer, and a timed-out narinfo is (correctly) NOENT
+                            .withNarinfoTimeout(Duration.ofSeconds(30)), null))
                     .build();
             try (NixnfsServer replica = NixnfsServer.start(replicaConfig)) {
                 URI replicaAdmin = URI.create("http://127.0.0.1:" + replica.adminAddress().getPort());
@@ -72,7 +74,7 @@ class ReplicaSyncTest {
                     long isPublished = System.nanoTime();
 
                     String file = "/nix/store/" + tool.baseName() + "/bin/tool";
-                    int delays = lookupThroughDelays(executor, file);
+                    int delays = lookupThroughDelays(replica, executor, file);
                     byte[] read = executor.readAll(executor.lookup(file), 0, Nfs4TestClient.ANONYMOUS_STATEID, 4096);
                     long readable = System.nanoTime();
                     assertArrayEquals(toolBytes, read);
@@ -92,6 +94,11 @@ class ReplicaSyncTest {
                 }
             }
         }
+    }
+
+    private static String fetchMeters(NixnfsServer s) {
+        return s.metrics().scrape().lines().filter(l -> l.startsWith("nixnfs_fetch_") && !l.contains("_bucket"))
+                .toList().toString();
     }
 
     private static double published(NixnfsServer s) {
@@ -118,7 +125,7 @@ class ReplicaSyncTest {
     }
 
     /** LOOKUPs until the answer is not DELAY (retrying as the Linux client does); returns the DELAYs. */
-    private static int lookupThroughDelays(Nfs4TestClient c, String path) throws Exception {
+    private static int lookupThroughDelays(NixnfsServer replica, Nfs4TestClient c, String path) throws Exception {
         long deadline = System.nanoTime() + TIMEOUT_NANOS;
         for (int delays = 0; ; delays++) {
             try {
@@ -126,7 +133,8 @@ class ReplicaSyncTest {
                 return delays;
             } catch (Nfs4TestClient.NfsError e) {
                 if (e.status != NfsStatus.NFS4ERR_DELAY || System.nanoTime() > deadline) {
-                    throw new AssertionError("LOOKUP " + path + " on the replica: " + NfsStatus.name(e.status), e);
+                    throw new AssertionError("LOOKUP " + path + " on the replica: " + NfsStatus.name(e.status)
+                            + "; fetch meters: " + fetchMeters(replica), e);
                 }
                 Thread.sleep(100);
             }
