@@ -1,7 +1,9 @@
-# Shared by benchmarks/run and benchmarks/vm-executor-bench (sourced, not run): builds what
+# Shared by benchmarks/run, vm-executor-bench and replica-scaling (sourced, not run): builds what
 # the benchmarks need and starts nfs-ganesha and nixnfs on the same data set.
 #
-#   bench_build               sets $props (dataset.properties) and $dataset_root; rebuilds the
+#   bench_build               installs Nix and ganesha, then bench_build_dataset_and_jars
+#   bench_build_dataset_and_jars
+#                             sets $props (dataset.properties) and $dataset_root; rebuilds the
 #                             nixnfs and benchmarks jars when missing or older than the sources;
 #                             $NIXNFS_JAR, when set, is the nixnfs jar to run instead (an
 #                             experimental build, say), and is not rebuilt
@@ -13,6 +15,11 @@
 
 bench_build() {
   "$root/scripts/install-deps" nix-bin nfs-ganesha nfs-ganesha-vfs
+  bench_build_dataset_and_jars
+}
+
+# bench_build without ganesha (benchmarks/replica-scaling): the data set and the jars.
+bench_build_dataset_and_jars() {
   props=$("$here/dataset/build")
   dataset_root=$(sed -n 's/^root=//p' "$props")
   njar=${NIXNFS_JAR:-$root/nfs-server/target/nixnfs.jar}

@@ -123,8 +123,15 @@ public final class NixnfsServer implements AutoCloseable {
                     .faultIn(faultIn).security(security);
         }
 
-        /** @param replicas the replicas' admin base URLs; @param interval how often to pull from them */
-        public record UsagePull(List<URI> replicas, Duration interval) {
+        /**
+         * @param replicas  the replicas' admin base URLs
+         * @param interval  how often to pull from them
+         * @param tokenFile the replicas' admin token (their usage report needs it when they have one); null for none
+         */
+        public record UsagePull(List<URI> replicas, Duration interval, Path tokenFile) {
+            public UsagePull(List<URI> replicas, Duration interval) {
+                this(replicas, interval, null);
+            }
         }
 
         /**
@@ -306,6 +313,8 @@ public final class NixnfsServer implements AutoCloseable {
     private static NixnfsServer start(Config config, Clock clock, AccessRecorder extraRecorder,
                                       CompoundObserver extraObserver, LongSupplier leaseNanoTime) throws Exception {
         AdminToken adminToken = adminToken(config);
+        AdminToken replicaToken = config.usagePull() == null || config.usagePull().tokenFile() == null ? null
+                : AdminToken.read(config.usagePull().tokenFile()); // a bad file fails here, before anything starts
         Parts p = new Parts();
         try {
             Files.createDirectories(config.stateDir());
@@ -316,7 +325,7 @@ public final class NixnfsServer implements AutoCloseable {
             wireGc(config, clock, p);
             wireMetrics(p);
             wirePublisher(config, p);
-            wireHousekeeping(config, p);
+            wireHousekeeping(config, replicaToken, p);
             wireAdmin(config, adminToken, p);
             log.info("Serving {} ({} valid store paths) as {} on {} to {}{}", db.storeDirectory(),
                     p.index.current().size(), config.exportPath(), p.listener.localAddress(), config.security().allow(),
@@ -485,12 +494,12 @@ public final class NixnfsServer implements AutoCloseable {
      * Periodic work on one thread: expiring clients whose lease ran out, GC when space runs low;
      * with --usage-from, pulling the replicas' usage on another.
      */
-    private static void wireHousekeeping(Config config, Parts p) {
+    private static void wireHousekeeping(Config config, AdminToken replicaToken, Parts p) {
         ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(daemonThreads("housekeeping"));
         p.closeLater(housekeeping::shutdownNow);
         housekeeping.scheduleWithFixedDelay(p.state::expireStaleClients, 1, 1, TimeUnit.SECONDS);
         if (config.usagePull() != null) { // on a thread of its own: a slow replica must not hold up lease expiry
-            UsagePuller puller = new UsagePuller(config.usagePull().replicas(), p.usage, p.metrics);
+            UsagePuller puller = new UsagePuller(config.usagePull().replicas(), replicaToken, p.usage, p.metrics);
             ScheduledExecutorService pulls = Executors.newSingleThreadScheduledExecutor(daemonThreads("usage-pull"));
             p.closeLater(pulls::shutdownNow);
             long millis = config.usagePull().interval().toMillis();

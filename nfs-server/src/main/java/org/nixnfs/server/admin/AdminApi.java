@@ -44,8 +44,9 @@ import org.nixnfs.store.usage.UsageReport;
  *   POST|DELETE /api/v1/pins/&lt;store path&gt;
  * </pre>
  * Unknown paths are 404, wrong methods 405, bad parameters 400. When the server has an
- * {@link AdminToken}, the mutating endpoints (POST gc/run, POST/PUT/DELETE pins) need it as
- * {@code Authorization: Bearer <token>} and answer 401 without it; reading stays open.
+ * {@link AdminToken}, the mutating endpoints (POST gc/run, POST/PUT/DELETE pins) and the usage
+ * report (it names which executor addresses read what) need it as
+ * {@code Authorization: Bearer <token>} and answer 401 without it; the rest of reading stays open.
  */
 public final class AdminApi {
     private final Supplier<String> metrics;
@@ -61,7 +62,7 @@ public final class AdminApi {
         this(metrics, ready, index, usage, gc, null);
     }
 
-    /** @param token what the mutating endpoints require; null for none (a loopback-only listener) */
+    /** @param token what the mutating endpoints and the usage report require; null for none (a loopback-only listener) */
     public AdminApi(Supplier<String> metrics, BooleanSupplier ready, Supplier<StoreIndex> index,
                     Supplier<Map<String, PathUsage>> usage, GcService gc, AdminToken token) {
         this.token = token;
@@ -91,7 +92,7 @@ public final class AdminApi {
                         : HttpResult.text(503, "not ready"));
                 case "/metrics" -> get(method, () -> new HttpResult(200, "text/plain; version=0.0.4; charset=utf-8",
                         metrics.get().getBytes(StandardCharsets.UTF_8)));
-                case "/api/v1/usage" -> get(method, () -> usage(q));
+                case "/api/v1/usage" -> !authorized(authorization) ? unauthorized() : get(method, () -> usage(q));
                 case "/api/v1/gc/plan" -> get(method, () -> toJson(200, planJson(gcFor(q).plan())));
                 case "/api/v1/gc/run" -> !method.equals("POST") ? methodNotAllowed("POST")
                         : !authorized(authorization) ? unauthorized()

@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code --admin} and {@code --admin-token-file}: where the commands that work through a running
- * server (usage, gc, pin) reach it, and the token its GC and pin endpoints may require.
+ * server (usage, gc, pin) reach it, and the token its GC, pin and usage endpoints may require.
  */
 final class AdminOption {
     @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = Defaults.ADMIN_LISTEN,
@@ -15,7 +15,7 @@ final class AdminOption {
     String address;
 
     @Option(names = "--admin-token-file", paramLabel = "FILE", defaultValue = "${env:NIXNFS_ADMIN_TOKEN_FILE}",
-            description = "The server's --admin-token-file, sent as a bearer token (GC runs and pins need it when the "
+            description = "The server's --admin-token-file, sent as a bearer token (GC runs, pins and usage need it when the "
                     + "server has one). Default: $NIXNFS_ADMIN_TOKEN_FILE.")
     Path tokenFile;
 

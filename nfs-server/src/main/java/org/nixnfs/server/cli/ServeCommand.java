@@ -90,8 +90,8 @@ public final class ServeCommand implements Callable<Integer> {
     String adminListen;
 
     @Option(names = "--admin-token-file", paramLabel = "FILE",
-            description = "File whose first line is the bearer token the admin API's GC and pin endpoints require "
-                    + "(metrics and health stay open). Needed when --admin-listen is not on loopback. "
+            description = "File whose first line is the bearer token the admin API's GC, pin and usage endpoints "
+                    + "require (metrics, health and GC plans stay open). Needed when --admin-listen is not on loopback. "
                     + "Make one with: head -c 32 /dev/urandom | base64 > FILE")
     Path adminTokenFile;
 
@@ -118,6 +118,12 @@ public final class ServeCommand implements Callable<Integer> {
                     + "replicas. Repeat for each replica.")
     List<URI> usageFrom = new ArrayList<>();
 
+    @Option(names = "--usage-from-token-file", paramLabel = "FILE",
+            description = "The --usage-from replicas' admin token, sent with each pull (a replica with a token "
+                    + "answers its usage only with it). Default: this server's --admin-token-file, for a set of "
+                    + "servers sharing one token.")
+    Path usageFromTokenFile;
+
     @Option(names = "--usage-pull-interval", paramLabel = "DURATION", defaultValue = "1m",
             converter = DurationConverter.class,
             description = "How often to pull usage from the --usage-from replicas. Default: ${DEFAULT-VALUE}.")
@@ -141,6 +147,9 @@ public final class ServeCommand implements Callable<Integer> {
             if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--usage-from: not an http(s) URL: " + u);
             }
+        }
+        if (usageFromTokenFile != null && usageFrom.isEmpty()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--usage-from-token-file needs --usage-from");
         }
         if (usagePullInterval.isZero() || usagePullInterval.isNegative()) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--usage-pull-interval must be positive");
@@ -168,7 +177,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .gc(gc.policy(), gcInterval)
                 .nixStore(gc.nixStore)
                 .publish(publishTo == null ? null : NixnfsServer.Config.Publishing.to(publishTo, signingKey))
-                .usagePull(usageFrom.isEmpty() ? null : new NixnfsServer.Config.UsagePull(usageFrom, usagePullInterval))
+                .usagePull(usagePull())
                 .faultIn(faultIn.config(root))
                 .security(security);
         if (workerThreads != null) {
@@ -184,6 +193,15 @@ public final class ServeCommand implements Callable<Integer> {
         printMountHint(server, root);
         stopped.await();
         return 0;
+    }
+
+    /**
+     * --usage-from and its token: by default this server's own admin token, since a set of
+     * servers typically shares one (one Secret for the primary and the replicas).
+     */
+    NixnfsServer.Config.UsagePull usagePull() {
+        return usageFrom.isEmpty() ? null : new NixnfsServer.Config.UsagePull(usageFrom, usagePullInterval,
+                usageFromTokenFile != null ? usageFromTokenFile : adminTokenFile);
     }
 
     private String allowedClients;

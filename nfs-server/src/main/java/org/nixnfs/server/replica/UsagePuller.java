@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.nixnfs.server.admin.AdminToken;
 import org.nixnfs.store.StorePath;
 import org.nixnfs.store.usage.UsageTracker;
 import org.slf4j.Logger;
@@ -24,20 +25,26 @@ import org.slf4j.LoggerFactory;
  * replica's admin listener) into the primary's own usage, so that the primary's GC keeps a path
  * used only through a replica. Each use counts under the executor's address with " via " and the
  * replica's address. A replica that does not answer is logged and counted, and tried again next
- * time; what it reported before stays.
+ * time; what it reported before stays. Replicas with an admin token (any whose admin listener the
+ * primary can reach over the network) answer the usage report only with it, so it is sent along.
  */
 public final class UsagePuller {
     private static final Logger log = LoggerFactory.getLogger(UsagePuller.class);
 
     private final List<URI> replicas;
+    private final AdminToken token;
     private final UsageTracker usage;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final ObjectMapper json = new ObjectMapper();
     private final Counter failures;
 
-    /** @param replicas the replicas' admin base URLs, e.g. http://replica-0:9100 */
-    public UsagePuller(List<URI> replicas, UsageTracker usage, MeterRegistry metrics) {
+    /**
+     * @param replicas the replicas' admin base URLs, e.g. http://replica-0:9100
+     * @param token    sent as a bearer token to every replica; null for none
+     */
+    public UsagePuller(List<URI> replicas, AdminToken token, UsageTracker usage, MeterRegistry metrics) {
         this.replicas = List.copyOf(replicas);
+        this.token = token;
         this.usage = usage;
         this.failures = Counter.builder("nixnfs.usage.pull.failures")
                 .description("Pulls of a replica's usage (--usage-from) that failed").register(metrics);
@@ -62,8 +69,15 @@ public final class UsagePuller {
 
     private int pull(URI replica) throws IOException, InterruptedException {
         URI uri = replica.resolve("/api/v1/usage");
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60));
+        if (token != null) {
+            req.header("Authorization", token.header());
+        }
+        HttpResponse<byte[]> r = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() == 401) {
+            throw new IOException(uri + ": HTTP 401: the replica needs its admin token"
+                    + (token == null ? "; pass --usage-from-token-file (or --admin-token-file)" : ", and this one is not it"));
+        }
         if (r.statusCode() != 200) {
             throw new IOException(uri + ": HTTP " + r.statusCode());
         }

@@ -2,6 +2,7 @@ package org.nixnfs.server.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,8 +26,8 @@ import org.nixnfs.server.metrics.ScrapeFixture;
 import picocli.CommandLine;
 
 /**
- * The admin API's bearer token: mutating endpoints need it, reading ones stay open, the CLI sends
- * it, and a listener beyond loopback without one is refused at start.
+ * The admin API's bearer token: mutating endpoints and the usage report need it, other reading
+ * stays open, the CLI sends it, and a listener beyond loopback without one is refused at start.
  */
 class AdminAuthTest {
     static final String TOKEN = "s3cret-token-for-the-admin-api";
@@ -75,9 +76,19 @@ class AdminAuthTest {
 
     @Test
     void readingEndpointsStayOpen() throws Exception {
-        for (String path : List.of("/metrics", "/healthz", "/readyz", "/api/v1/usage", "/api/v1/pins", "/api/v1/gc/plan")) {
+        for (String path : List.of("/metrics", "/healthz", "/readyz", "/api/v1/pins", "/api/v1/gc/plan")) {
             assertEquals(200, send("GET", path, null).statusCode(), path);
         }
+    }
+
+    @Test
+    void theUsageReportNeedsTheToken() throws Exception { // it names which executor addresses read what
+        assertEquals(401, send("GET", "/api/v1/usage", null).statusCode());
+        assertEquals(401, send("GET", "/api/v1/usage", "Bearer wrong-token-wrong-token").statusCode());
+        assertEquals(200, send("GET", "/api/v1/usage", "Bearer " + TOKEN).statusCode());
+        String admin = "127.0.0.1:" + f.server.adminAddress().getPort();
+        assertNotEquals(0, cli("usage", "--admin", admin));
+        assertEquals(0, cli("usage", "--admin", admin, "--admin-token-file", tokenFile.toString()));
     }
 
     @Test

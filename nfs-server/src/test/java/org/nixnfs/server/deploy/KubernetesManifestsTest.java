@@ -333,13 +333,7 @@ class KubernetesManifestsTest {
         String allow = nixnfs.getArgs().stream().filter(a -> a.startsWith("--allow=")).findFirst()
                 .orElseThrow(() -> new AssertionError("the server manifest sets --allow"));
         org.nixnfs.server.net.AllowList.of(List.of(allow.substring("--allow=".length()).split(",")));
-        assertTrue(nixnfs.getArgs().contains("--admin-listen=0.0.0.0:9100"));
-        String tokenFile = nixnfs.getArgs().stream().filter(a -> a.startsWith("--admin-token-file=")).findFirst()
-                .orElseThrow(() -> new AssertionError("an admin listener beyond loopback needs --admin-token-file"))
-                .substring("--admin-token-file=".length());
-        assertTrue(nixnfs.getVolumeMounts().stream().anyMatch(v -> tokenFile.startsWith(v.getMountPath() + "/")
-                && pod.getVolumes().stream().anyMatch(vol -> vol.getName().equals(v.getName()) && vol.getSecret() != null)),
-                "the token file comes from a Secret volume");
+        adminTokenFromSecret(nixnfs, pod, "nixnfs StatefulSet");
         assertTrue(nixnfs.getSecurityContext().getCapabilities().getAdd().contains("NET_BIND_SERVICE"));
     }
 
@@ -383,6 +377,7 @@ class KubernetesManifestsTest {
             assertTrue(c.getArgs().contains("--store-root=/srv/nix-root"), where);
             assertTrue(c.getVolumeMounts().stream().anyMatch(v -> v.getMountPath().equals("/srv/nix-root")
                     && v.getName().equals("nix-root")), where);
+            adminTokenFromSecret(c, pod, where); // the primary's pulls send the same token (--usage-from-token-file's default)
         }
         assertEquals(1, primary.getSpec().getReplicas(), "one primary");
         assertTrue(replicas.getSpec().getReplicas() >= 2, "replicas");
@@ -427,6 +422,17 @@ class KubernetesManifestsTest {
 
         PersistentVolume pv = single(m.all(PersistentVolume.class));
         assertEquals(clusterIp, pv.getSpec().getNfs().getServer(), "the executors mount the replicas' Service");
+    }
+
+    /** An admin listener beyond loopback, with the token nixnfs then requires, from a Secret volume. */
+    private static void adminTokenFromSecret(Container nixnfs, PodSpec pod, String where) {
+        assertTrue(nixnfs.getArgs().contains("--admin-listen=0.0.0.0:9100"), where);
+        String tokenFile = nixnfs.getArgs().stream().filter(a -> a.startsWith("--admin-token-file=")).findFirst()
+                .orElseThrow(() -> new AssertionError(where + ": an admin listener beyond loopback needs --admin-token-file"))
+                .substring("--admin-token-file=".length());
+        assertTrue(nixnfs.getVolumeMounts().stream().anyMatch(v -> tokenFile.startsWith(v.getMountPath() + "/")
+                && pod.getVolumes().stream().anyMatch(vol -> vol.getName().equals(v.getName()) && vol.getSecret() != null)),
+                where + ": the token file comes from a Secret volume");
     }
 
     private static void checkPodSpec(PodSpec pod, String where) {

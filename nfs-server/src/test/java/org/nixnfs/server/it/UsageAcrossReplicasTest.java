@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.metrics.ScrapeFixture;
 import org.nixnfs.server.testing.Nfs4TestClient;
@@ -64,6 +66,53 @@ class UsageAcrossReplicasTest {
                 assertTrue(after.contains(used.fullPath()), "unused for the keep-unused period: evicted; plan " + after);
             }
         }
+    }
+
+    /**
+     * A replica whose admin listener the primary reaches over the network has a token, and answers
+     * its usage report only with it: a primary without the token counts failed pulls (and the
+     * replica's use is not merged); one with --usage-from-token-file pulls it.
+     */
+    @Test
+    void thePrimarySendsTheReplicasToken(@TempDir Path dir) throws Exception {
+        Path token = Files.writeString(dir.resolve("replica-token"), "replica-admin-token-0123456789\n");
+        try (ScrapeFixture replica = ScrapeFixture.start(c -> c.toBuilder()
+                .security(c.security().withAdminTokenFile(token)).build())) {
+            URI replicaUrl = URI.create("http://127.0.0.1:" + replica.server.adminAddress().getPort());
+            try (Nfs4TestClient c = Nfs4TestClient.connect(replica.server.address(), 1)) {
+                c.lookup("/nix/store/" + replica.data.baseName());
+            }
+            try (NixnfsServer without = primary(replica, new NixnfsServer.Config.UsagePull(List.of(replicaUrl),
+                    Duration.ofMillis(100)), dir.resolve("without"))) {
+                awaitPullFailure(without);
+                assertTrue(without.usage().usage(replica.data.hashPart()).isEmpty(), "nothing pulled without the token");
+            }
+            try (NixnfsServer with = primary(replica, new NixnfsServer.Config.UsagePull(List.of(replicaUrl),
+                    Duration.ofMillis(100), token), dir.resolve("with"))) {
+                awaitUsage(with, replica.data.hashPart());
+            }
+        }
+    }
+
+    private static NixnfsServer primary(ScrapeFixture replica, NixnfsServer.Config.UsagePull pull, Path state)
+            throws Exception {
+        return NixnfsServer.start(NixnfsServer.Config.builder(replica.nix.storeRoot(),
+                        new InetSocketAddress("127.0.0.1", 0), state)
+                .adminListen(new InetSocketAddress("127.0.0.1", 0)).gc(org.nixnfs.gc.GcPolicy.defaults(), Duration.ZERO)
+                .usagePull(pull).build());
+    }
+
+    private void awaitPullFailure(NixnfsServer primary) throws Exception {
+        URI metrics = URI.create("http://127.0.0.1:" + primary.adminAddress().getPort() + "/metrics");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            String body = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
+            if (ScrapeFixture.value(ScrapeFixture.parse(body), "nixnfs_usage_pull_failures_total") >= 1) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("a pull without the replica's token never failed");
     }
 
     private static PathUsage awaitUsage(NixnfsServer primary, String hash) throws InterruptedException {
