@@ -219,6 +219,15 @@ public final class ExportFileSystem {
         };
     }
 
+    /** Whether {@link #parent} of this node needs no disk access. */
+    public boolean isParentCached(Node node) {
+        if (!(node instanceof Node.StoreObject o) || o.relPath().isEmpty()) {
+            return true; // the pseudo tree, or the export root above a store path
+        }
+        Optional<ValidPath> vp = storeDirectory.byHashPart(o.hashPart());
+        return vp.isEmpty() || objects.isParentCached(vp.get(), o);
+    }
+
     /** Whether {@link #open} of this file needs no disk access. */
     public boolean isOpenCached(Node file) {
         return !(file instanceof Node.StoreObject o) || objects.isOpenCached(o);

@@ -140,11 +140,20 @@ final class StoreObjects {
 
     /** The directory holding {@code o}, which is not the store path itself; empty if it is gone from disk. */
     Optional<Node.StoreObject> parent(ValidPath vp, Node.StoreObject o) throws NfsException {
-        int slash = o.relPath().lastIndexOf('/');
-        String parentRel = slash < 0 ? "" : o.relPath().substring(0, slash);
+        String parentRel = parentRelPath(o);
         Node.StoreObject cached = nodes.getIfPresent(
                 new Key(handles.storeObject(o.hashPart(), parentRel), vp.registrationTime()));
         return cached != null ? Optional.of(cached) : load(vp, parentRel);
+    }
+
+    boolean isParentCached(ValidPath vp, Node.StoreObject o) {
+        return nodes.getIfPresent(new Key(handles.storeObject(o.hashPart(), parentRelPath(o)), vp.registrationTime()))
+                != null;
+    }
+
+    private static String parentRelPath(Node.StoreObject o) {
+        int slash = o.relPath().lastIndexOf('/');
+        return slash < 0 ? "" : o.relPath().substring(0, slash);
     }
 
     /** Reads the object at {@code relPath} in {@code vp} from disk ({@code lstat}) and caches it. */
