@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a command to its end with a timeout and captures what it printed: the one way nixnfs runs
- * Nix ({@code nix-store}, {@code nix}). Its standard input is closed at once (nothing we run reads
- * it; a command that does sees end of file instead of hanging). Standard output and error are each
+ * Nix ({@code nix-store}, {@code nix}). Its standard input is closed at once unless the caller
+ * redirected it from a file (a command that reads it sees end of file instead of hanging).
+ * Standard output and error are each
  * read by a thread of their own from the start, so a command that fills one pipe while we wait on
  * the other cannot stall. A command that overruns is killed with everything it started, as is one
  * whose caller is interrupted.
@@ -35,8 +36,8 @@ public final class ProcessRunner {
     }
 
     /**
-     * Starts {@code command} (its arguments, directory and environment as set there; any
-     * redirection of its output is replaced by capture) and waits for it.
+     * Starts {@code command} (its arguments, directory, environment and input redirection as set
+     * there; any redirection of its output is replaced by capture) and waits for it.
      *
      * @param startHint what to say when the command cannot start at all, e.g. "is Nix installed?"
      * @throws TimedOutException when it ran longer than {@code timeout} (it and its descendants are
@@ -46,8 +47,7 @@ public final class ProcessRunner {
      */
     public static Output run(ProcessBuilder command, Duration timeout, String startHint) throws IOException {
         List<String> cmd = command.command();
-        command.redirectInput(ProcessBuilder.Redirect.PIPE)
-                .redirectOutput(ProcessBuilder.Redirect.PIPE)
+        command.redirectOutput(ProcessBuilder.Redirect.PIPE)
                 .redirectError(ProcessBuilder.Redirect.PIPE)
                 .redirectErrorStream(false);
         Process p;
@@ -56,7 +56,7 @@ public final class ProcessRunner {
         } catch (IOException e) {
             throw new IOException("cannot run " + cmd.get(0) + " (" + startHint + "): " + e.getMessage(), e);
         }
-        p.getOutputStream().close();
+        p.getOutputStream().close(); // a no-op when input comes from a file
         CompletableFuture<String> out = drain(p.getInputStream(), cmd.get(0) + "-stdout");
         CompletableFuture<String> err = drain(p.getErrorStream(), cmd.get(0) + "-stderr");
         try {

@@ -46,6 +46,13 @@ class ProcessRunnerTest {
     }
 
     @Test
+    void inputRedirectedFromAFileIsKept(@TempDir Path tmp) throws IOException {
+        Path in = Files.writeString(tmp.resolve("in"), "from a file\n");
+        ProcessBuilder pb = sh("cat").redirectInput(in.toFile());
+        assertEquals("from a file\n", ProcessRunner.run(pb, GENEROUS, "hint").stdout());
+    }
+
+    @Test
     void largeOutputOnBothStreamsAtOnceDoesNotStall() throws IOException {
         // 8 MiB to each stream, interleaved: far more than a pipe's buffer, so the command blocks
         // unless both pipes are read while it runs
