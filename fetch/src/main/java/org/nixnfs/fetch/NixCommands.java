@@ -6,11 +6,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.nixnfs.store.StorePath;
+import org.nixnfs.store.process.NixEnvironment;
 import org.nixnfs.store.process.ProcessRunner;
 
 /**
@@ -47,7 +47,7 @@ public final class NixCommands {
     }
 
     private boolean chroot() {
-        return !storeRoot.equals(Path.of("/"));
+        return NixEnvironment.isChroot(storeRoot);
     }
 
     /** A command's exit code and output. */
@@ -139,13 +139,7 @@ public final class NixCommands {
 
     private Result run(List<String> cmd, Duration timeout, boolean localStore) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        Map<String, String> env = pb.environment();
-        if (localStore && chroot()) {
-            env.put("NIX_STATE_DIR", storeRoot.resolve("nix/var/nix").toString());
-        }
-        if (chroot()) {
-            env.putIfAbsent("NIX_CONFIG", "substituters =\nbuild-users-group =\n");
-        }
+        NixEnvironment.forStore(storeRoot, pb.environment(), localStore);
         ProcessRunner.Output o = ProcessRunner.run(pb, timeout, "is Nix installed?");
         return new Result(o.exitCode(), o.stdout(), o.stderr());
     }

@@ -8,9 +8,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.nixnfs.store.StorePath;
+import org.nixnfs.store.process.NixEnvironment;
 import org.nixnfs.store.process.ProcessRunner;
 
 /**
@@ -37,7 +37,7 @@ public final class NixStoreCommand {
     }
 
     private boolean chroot() {
-        return !storeRoot.equals(Path.of("/"));
+        return NixEnvironment.isChroot(storeRoot);
     }
 
     private ProcessRunner.Output run(List<String> args) throws IOException {
@@ -49,11 +49,7 @@ public final class NixStoreCommand {
         }
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        if (chroot()) {
-            Map<String, String> env = pb.environment();
-            env.put("NIX_STATE_DIR", storeRoot.resolve("nix/var/nix").toString());
-            env.putIfAbsent("NIX_CONFIG", "substituters =\nbuild-users-group =\n");
-        }
+        NixEnvironment.forStore(storeRoot, pb.environment(), true);
         return ProcessRunner.run(pb, TIMEOUT, "is Nix installed? see --nix-store");
     }
 

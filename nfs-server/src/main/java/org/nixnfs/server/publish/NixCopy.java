@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.nixnfs.store.StorePath;
+import org.nixnfs.store.process.NixEnvironment;
 import org.nixnfs.store.process.ProcessRunner;
 
 /**
@@ -39,7 +40,7 @@ public final class NixCopy implements Publisher.Copier {
     /** The command for one path (tests and logs). */
     public List<String> command(StorePath path) {
         List<String> cmd = new ArrayList<>(List.of(nix, "--extra-experimental-features", "nix-command", "copy"));
-        if (!storeRoot.equals(Path.of("/"))) {
+        if (NixEnvironment.isChroot(storeRoot)) {
             cmd.addAll(List.of("--from", storeRoot.toString()));
         }
         cmd.addAll(List.of("--to", target, path.fullPath()));
@@ -50,10 +51,7 @@ public final class NixCopy implements Publisher.Copier {
     public void copy(StorePath path) throws IOException {
         List<String> cmd = command(path);
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        if (!storeRoot.equals(Path.of("/"))) { // a chroot store, as NixStoreCommand runs it
-            pb.environment().put("NIX_STATE_DIR", storeRoot.resolve("nix/var/nix").toString());
-            pb.environment().putIfAbsent("NIX_CONFIG", "substituters =\nbuild-users-group =\n");
-        }
+        NixEnvironment.forStore(storeRoot, pb.environment(), true);
         ProcessRunner.Output o = ProcessRunner.run(pb, TIMEOUT, "is Nix installed?");
         if (!o.ok()) {
             String msg = (o.stderr().strip() + "\n" + o.stdout().strip()).strip();
