@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.nixnfs.server.status.NfsException;
 import org.nixnfs.server.status.NfsStatus;
@@ -106,23 +107,10 @@ class StoreDirectoryTest {
 
     @Test
     void aHeldLookupReturnsThePathOnceFetchedAndIndexed() throws Exception {
-        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, new MissingPathFetcher() {
-            @Override
-            public boolean fetching(StorePath path) {
-                return path.equals(C);
-            }
-
-            @Override
-            public boolean awaitFetched(StorePath path) {
-                index.replace(StoreIndex.of(List.of(valid(A, 1), valid(B, 1), valid(C, 2)))); // Nix registered it
-                return true;
-            }
-
-            @Override
-            public boolean holds() {
-                return true;
-            }
-        });
+        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, holding(C::equals, path -> {
+            index.replace(StoreIndex.of(List.of(valid(A, 1), valid(B, 1), valid(C, 2)))); // Nix registered it
+            return true;
+        }));
         assertFalse(faultIn.isLookupCached(C.baseName()), "a held LOOKUP must go to a worker thread");
         assertTrue(faultIn.isLookupCached("not-a-store-path"), "never fetched, answered at once");
         assertTrue(faultIn.isLookupCached(A.baseName()));
@@ -132,23 +120,10 @@ class StoreDirectoryTest {
     @Test
     void aLookupThatMayNotWaitIsDelayEvenWhenTheFetcherHolds() throws Exception {
         AtomicBoolean waited = new AtomicBoolean();
-        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, new MissingPathFetcher() {
-            @Override
-            public boolean fetching(StorePath path) {
-                return path.equals(C);
-            }
-
-            @Override
-            public boolean awaitFetched(StorePath path) {
-                waited.set(true);
-                return true;
-            }
-
-            @Override
-            public boolean holds() {
-                return true;
-            }
-        });
+        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, holding(C::equals, path -> {
+            waited.set(true);
+            return true;
+        }));
         // the event loop's case: the operation layer says it may not wait
         NfsException e = assertThrows(NfsException.class, () -> faultIn.lookup(C.baseName(), false));
         assertEquals(NfsStatus.NFS4ERR_DELAY, e.status());
@@ -159,24 +134,31 @@ class StoreDirectoryTest {
     void aHeldLookupTheCachesSayNoToIsNoEntry() throws Exception {
         Set<StorePath> fetching = ConcurrentHashMap.newKeySet();
         fetching.add(C);
-        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, new MissingPathFetcher() {
+        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, holding(fetching::contains, path -> {
+            fetching.remove(path); // the narinfo check failed while the LOOKUP waited
+            return false;
+        }));
+        assertTrue(faultIn.lookup(C.baseName(), true).isEmpty());
+    }
+
+    /** A fetcher that holds: {@code fetching} answers {@link MissingPathFetcher#fetching}, {@code await} the wait. */
+    private static MissingPathFetcher holding(Predicate<StorePath> fetching, Predicate<StorePath> await) {
+        return new MissingPathFetcher() {
             @Override
             public boolean fetching(StorePath path) {
-                return fetching.contains(path);
+                return fetching.test(path);
             }
 
             @Override
             public boolean awaitFetched(StorePath path) {
-                fetching.remove(path); // the narinfo check failed while the LOOKUP waited
-                return false;
+                return await.test(path);
             }
 
             @Override
             public boolean holds() {
                 return true;
             }
-        });
-        assertTrue(faultIn.lookup(C.baseName(), true).isEmpty());
+        };
     }
 
     private static List<String> names(DirectoryListing l) {
