@@ -1,27 +1,25 @@
 package org.nixnfs.fetch;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.nixnfs.store.StorePath;
+import org.nixnfs.store.process.NixEnvironment;
+import org.nixnfs.store.process.ProcessRunner;
 
 /**
  * The Nix commands fault-in and the cold tier need, run as processes with a timeout (a process
  * that overruns is killed; Nix registers what it fetched atomically, so nothing half-made is
  * left): fetch a path's closure from binary caches ({@code nix-store --realise} with the
  * configured substituters and keys; Nix verifies signatures), ask a cache for a closure's size
- * ({@code nix path-info -S}), copy a closure to a binary cache ({@code nix copy --to}).
+ * ({@code nix path-info -S}), copy a closure to a binary cache ({@code nix copy --to}). They run
+ * through {@link ProcessRunner}; a timeout is its {@link ProcessRunner.TimedOutException}.
  *
  * <p>For a chroot store (a store root other than "/") every call gets {@code --store <root>}
  * and that store's state directory, as the GC's nix-store calls do.
@@ -49,7 +47,7 @@ public final class NixCommands {
     }
 
     private boolean chroot() {
-        return !storeRoot.equals(Path.of("/"));
+        return NixEnvironment.isChroot(storeRoot);
     }
 
     /** A command's exit code and output. */
@@ -141,45 +139,9 @@ public final class NixCommands {
 
     private Result run(List<String> cmd, Duration timeout, boolean localStore) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        Map<String, String> env = pb.environment();
-        if (localStore && chroot()) {
-            env.put("NIX_STATE_DIR", storeRoot.resolve("nix/var/nix").toString());
-        }
-        if (chroot()) {
-            env.putIfAbsent("NIX_CONFIG", "substituters =\nbuild-users-group =\n");
-        }
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new IOException("cannot run " + cmd.get(0) + " (is Nix installed?): " + e.getMessage(), e);
-        }
-        p.getOutputStream().close();
-        CompletableFuture<String> out = drain(p.getInputStream());
-        CompletableFuture<String> err = drain(p.getErrorStream());
-        try {
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                throw new IOException(cmd.get(0) + " " + cmd.get(1) + "... did not finish within " + timeout.toSeconds()
-                        + " s, killed");
-            }
-            return new Result(p.exitValue(), out.join(), err.join());
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-    }
-
-    private static CompletableFuture<String> drain(InputStream s) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (s) {
-                return new String(s.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
+        NixEnvironment.forStore(storeRoot, pb.environment(), localStore);
+        ProcessRunner.Output o = ProcessRunner.run(pb, timeout, "is Nix installed?");
+        return new Result(o.exitCode(), o.stdout(), o.stderr());
     }
 
     public Path storeRoot() {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.nixnfs.store.StorePath;
+import org.nixnfs.store.ValidPath;
 
 /**
  * What a GC run would do: remove these rules_nixpkgs roots, then delete these paths, in this
@@ -23,8 +24,14 @@ public record GcPlan(Instant evaluatedAt, List<GcRoot> rootsToRemove, List<DeadP
         return new GcPlan(evaluatedAt, rootsToRemove, paths, livePaths, Map.copyOf(r));
     }
 
-    /** A path to delete and why it is dead. */
-    public record DeadPath(StorePath path, long narSize, long registrationTime, long lastUseMillis, String reason) {
+    /**
+     * A path to delete and why it is dead.
+     *
+     * @param registration the registration it was planned under: registered anew since (even
+     *                     within the same second), it is not the path that was judged dead
+     */
+    public record DeadPath(StorePath path, long narSize, ValidPath.Registration registration, long lastUseMillis,
+                           String reason) {
     }
 
     public long totalBytes() {

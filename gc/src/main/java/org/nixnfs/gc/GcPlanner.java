@@ -79,7 +79,7 @@ public final class GcPlanner {
         Map<StorePath, Order> order = order(index, deadSet, outputs, in, rulesRootTouched);
         for (StorePath p : deadSet) {
             ValidPath vp = index.get(p).orElseThrow();
-            dead.add(new GcPlan.DeadPath(p, vp.narSize(), vp.registrationTime(), lastUse(in, p),
+            dead.add(new GcPlan.DeadPath(p, vp.narSize(), vp.registration(), lastUse(in, p),
                     reason(in, vp, rulesRootTouched.get(p))));
         }
         // Least recently used (counting what must go first) first; among equals, referrers first.

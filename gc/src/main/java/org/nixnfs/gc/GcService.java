@@ -162,7 +162,7 @@ public final class GcService {
         for (GcPlan.DeadPath d : planned) {
             String h = d.path().hashPart();
             Optional<ValidPath> vp = index.get(d.path());
-            boolean reRegistered = vp.isPresent() && vp.get().registrationTime() != d.registrationTime();
+            boolean reRegistered = vp.isPresent() && !vp.get().registration().equals(d.registration());
             if (!usedNow.getOrDefault(h, 0L).equals(usedAtPlan.getOrDefault(h, 0L)) || reRegistered
                     || open.contains(h) || pinned.contains(d.path())) {
                 revived.add(d.path());

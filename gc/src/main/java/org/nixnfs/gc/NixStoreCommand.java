@@ -1,19 +1,17 @@
 package org.nixnfs.gc;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.nixnfs.store.StorePath;
+import org.nixnfs.store.process.NixEnvironment;
+import org.nixnfs.store.process.ProcessRunner;
 
 /**
  * Runs Nix's own {@code nix-store} for the two things GC needs from Nix: the GC roots, and
@@ -24,7 +22,7 @@ import org.nixnfs.store.StorePath;
  * that store's state directory, as the tests' and the demo store's Nix calls do.
  */
 public final class NixStoreCommand {
-    private static final long TIMEOUT_MINUTES = 30;
+    private static final Duration TIMEOUT = Duration.ofMinutes(30);
 
     private final Path storeRoot;
     private final String nixStore;
@@ -39,14 +37,10 @@ public final class NixStoreCommand {
     }
 
     private boolean chroot() {
-        return !storeRoot.equals(Path.of("/"));
+        return NixEnvironment.isChroot(storeRoot);
     }
 
-    /** The output of a command that must succeed. */
-    private record Result(int exitCode, String stdout, String stderr) {
-    }
-
-    private Result run(List<String> args) throws IOException {
+    private ProcessRunner.Output run(List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(nixStore);
         if (chroot()) {
@@ -55,45 +49,13 @@ public final class NixStoreCommand {
         }
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        if (chroot()) {
-            Map<String, String> env = pb.environment();
-            env.put("NIX_STATE_DIR", storeRoot.resolve("nix/var/nix").toString());
-            env.putIfAbsent("NIX_CONFIG", "substituters =\nbuild-users-group =\n");
-        }
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new IOException("cannot run " + nixStore + " (is Nix installed? see --nix-store): " + e.getMessage(), e);
-        }
-        CompletableFuture<String> out = drain(p.getInputStream());
-        CompletableFuture<String> err = drain(p.getErrorStream());
-        try {
-            if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", cmd) + " did not finish in " + TIMEOUT_MINUTES + " minutes");
-            }
-            return new Result(p.exitValue(), out.join(), err.join());
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-    }
-
-    private static CompletableFuture<String> drain(InputStream s) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (s) {
-                return new String(s.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
+        NixEnvironment.forStore(storeRoot, pb.environment(), true);
+        return ProcessRunner.run(pb, TIMEOUT, "is Nix installed? see --nix-store");
     }
 
     /** {@code nix-store --gc --print-roots}: every root and the store path it keeps. */
     public List<GcRoot> roots() throws IOException {
-        Result r = run(List.of("--gc", "--print-roots"));
+        ProcessRunner.Output r = run(List.of("--gc", "--print-roots"));
         if (r.exitCode() != 0) {
             throw new IOException("nix-store --gc --print-roots failed (" + r.exitCode() + "): " + r.stderr().strip());
         }
@@ -133,7 +95,7 @@ public final class NixStoreCommand {
         for (StorePath p : paths) {
             args.add(p.fullPath());
         }
-        Result r = run(args);
+        ProcessRunner.Output r = run(args);
         String msg = (r.stderr().strip() + "\n" + r.stdout().strip()).strip();
         return new DeleteResult(r.exitCode() == 0, msg);
     }

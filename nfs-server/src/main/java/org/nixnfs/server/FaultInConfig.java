@@ -2,13 +2,13 @@ package org.nixnfs.server;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.nixnfs.fetch.FetchSettings;
 import org.nixnfs.gc.ColdTier;
+import org.nixnfs.store.process.ProcessRunner;
 
 /**
  * Fault-in and the cold tier together: the binary caches missing paths are fetched from, and
@@ -46,17 +46,12 @@ public record FaultInConfig(FetchSettings fetch, ColdTier coldTier) {
 
     /** {@code nix key convert-secret-to-public} of a secret key file. */
     static String publicKeyOf(Path secretKey) throws IOException {
-        Process p = new ProcessBuilder("nix", "--extra-experimental-features", "nix-command", "key",
-                "convert-secret-to-public").redirectInput(secretKey.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        try {
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0 || out.isEmpty()) {
-                throw new IOException("cannot derive the public key of " + secretKey + " (nix key convert-secret-to-public)");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+        ProcessBuilder pb = new ProcessBuilder("nix", "--extra-experimental-features", "nix-command", "key",
+                "convert-secret-to-public").redirectInput(secretKey.toFile());
+        ProcessRunner.Output o = ProcessRunner.run(pb, Duration.ofSeconds(30), "is Nix installed?");
+        String out = o.stdout().strip();
+        if (!o.ok() || out.isEmpty()) {
+            throw new IOException("cannot derive the public key of " + secretKey + " (nix key convert-secret-to-public)");
         }
         return out;
     }

@@ -232,7 +232,7 @@ final class SnapshotReader {
                         refList.add(base.index().pathAt(t).path());
                     }
                 }
-                out[k] = new ValidPath(paths[k], registrationTimes[k], narSizes[k], refList, derivers[k]);
+                out[k] = new ValidPath(paths[k], registrationTimes[k], narSizes[k], refList, derivers[k], ids[k]);
             }
             return out;
         }

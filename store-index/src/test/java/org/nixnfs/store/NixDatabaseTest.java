@@ -3,6 +3,7 @@ package org.nixnfs.store;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -122,6 +123,24 @@ class NixDatabaseTest {
         }
         NixDatabaseException e = assertThrows(NixDatabaseException.class, () -> NixDatabase.open(root).load());
         assertTrue(e.getMessage().contains("Refs"), e.getMessage());
+    }
+
+    @Test
+    void aPathRegisteredAgainWithinOneSecondIsANewRegistration() throws Exception {
+        try (NixDbWriter w = NixDbWriter.create(root)) {
+            StorePath p = w.newStorePath("again");
+            w.register(new ValidPath(p, 1111, 1, List.of()));
+            NixDatabase db = NixDatabase.open(root);
+            DatabaseSnapshot before = db.read(null);
+            ValidPath first = before.index().get(p).orElseThrow();
+
+            w.delete(p);
+            w.register(new ValidPath(p, 1111, 2, List.of())); // the same second, as Nix records it
+            ValidPath again = db.read(before).index().get(p).orElseThrow();
+            assertEquals(first.registrationTime(), again.registrationTime());
+            assertNotEquals(first.registration(), again.registration(), "the row id tells them apart");
+            assertEquals(again, db.load().get(p).orElseThrow(), "a full load reads the same");
+        }
     }
 
     @Test

@@ -30,6 +30,7 @@ public final class CompoundContext {
     private int slot = -1;
     private boolean cacheThis;
     private long bytesRead;
+    private boolean mayWait;
 
     /** @param requestSize the whole RPC message, as a session's ca_maxrequestsize counts it */
     public CompoundContext(NfsServices services, RpcCall call, int minorVersion, long operationCount,
@@ -48,6 +49,20 @@ public final class CompoundContext {
     /** The processor moves on to operation {@code index} (from 0). */
     void atOperation(long index) {
         operationIndex = index;
+    }
+
+    /** The processor runs the next operations on a worker thread (true) or on the event loop (false). */
+    void runningOnWorker(boolean onWorker) {
+        mayWait = onWorker;
+    }
+
+    /**
+     * Whether the operation running may wait (for a fetch fault-in has in progress): only on a
+     * worker thread, never on the event loop. An operation that wants to wait says so in
+     * {@link Operation#mayBlock}, and is then run on a worker.
+     */
+    public boolean mayWait() {
+        return mayWait;
     }
 
     /** Whether the operation running is the COMPOUND's last (DESTROY_SESSION must be, in its own session). */

@@ -109,6 +109,7 @@ public final class CompoundProcessor {
         boolean resume(boolean onEventLoop) {
             boolean finished = false;
             clock = System.nanoTime(); // not counting the wait for a worker
+            ctx.runningOnWorker(!onEventLoop);
             try {
                 finished = runOperations(onEventLoop);
                 return finished;

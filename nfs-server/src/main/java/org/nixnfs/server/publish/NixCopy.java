@@ -1,22 +1,24 @@
 package org.nixnfs.server.publish;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.nixnfs.store.StorePath;
+import org.nixnfs.store.process.NixEnvironment;
+import org.nixnfs.store.process.ProcessRunner;
 
 /**
  * {@code nix copy --to URL PATH}: Nix copies the path and its closure to the binary cache (any
  * store URL: {@code file://}, {@code s3://}, {@code https://} of an upload-capable cache, ...),
  * skipping what is there already. With a signing key the cache's {@code secret-key} parameter
  * makes Nix sign what it uploads; without one, the signatures the paths carry in the store (from
- * the primary's {@code secret-key-files}) go along.
+ * the primary's {@code secret-key-files}) go along. It runs through {@link ProcessRunner}: an
+ * interrupt (the publisher closing) or the timeout kills it.
  */
 public final class NixCopy implements Publisher.Copier {
-    private static final long TIMEOUT_MINUTES = 60;
+    private static final Duration TIMEOUT = Duration.ofMinutes(60);
 
     private final Path storeRoot;
     private final String target;
@@ -38,7 +40,7 @@ public final class NixCopy implements Publisher.Copier {
     /** The command for one path (tests and logs). */
     public List<String> command(StorePath path) {
         List<String> cmd = new ArrayList<>(List.of(nix, "--extra-experimental-features", "nix-command", "copy"));
-        if (!storeRoot.equals(Path.of("/"))) {
+        if (NixEnvironment.isChroot(storeRoot)) {
             cmd.addAll(List.of("--from", storeRoot.toString()));
         }
         cmd.addAll(List.of("--to", target, path.fullPath()));
@@ -46,31 +48,15 @@ public final class NixCopy implements Publisher.Copier {
     }
 
     @Override
-    public void copy(StorePath path) throws IOException, InterruptedException {
+    public void copy(StorePath path) throws IOException {
         List<String> cmd = command(path);
-        Process p;
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-            if (!storeRoot.equals(Path.of("/"))) { // a chroot store, as NixStoreCommand runs it
-                pb.environment().put("NIX_STATE_DIR", storeRoot.resolve("nix/var/nix").toString());
-                pb.environment().putIfAbsent("NIX_CONFIG", "substituters =\nbuild-users-group =\n");
-            }
-            p = pb.start();
-        } catch (IOException e) {
-            throw new IOException("cannot run " + nix + " (is Nix installed?): " + e.getMessage(), e);
-        }
-        try {
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                throw new IOException(String.join(" ", cmd) + " did not finish in " + TIMEOUT_MINUTES + " minutes");
-            }
-            if (p.exitValue() != 0) {
-                String msg = new String(out, StandardCharsets.UTF_8).strip();
-                throw new IOException(String.join(" ", cmd) + " exited " + p.exitValue() + ": "
-                        + msg.substring(Math.max(0, msg.length() - 2000)));
-            }
-        } finally {
-            p.destroyForcibly();
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        NixEnvironment.forStore(storeRoot, pb.environment(), true);
+        ProcessRunner.Output o = ProcessRunner.run(pb, TIMEOUT, "is Nix installed?");
+        if (!o.ok()) {
+            String msg = (o.stderr().strip() + "\n" + o.stdout().strip()).strip();
+            throw new IOException(String.join(" ", cmd) + " exited " + o.exitCode() + ": "
+                    + msg.substring(Math.max(0, msg.length() - 2000)));
         }
     }
 }

@@ -71,7 +71,9 @@ public final class Publisher implements AutoCloseable {
             }
         }
         current = next;
-        added.sort(Comparator.comparingLong(ValidPath::registrationTime).thenComparing(ValidPath::path));
+        // Registration order: Nix's row ids where there are, which also order paths registered in one second.
+        added.sort(Comparator.comparingLong(ValidPath::registrationTime).thenComparingLong(ValidPath::registrationId)
+                .thenComparing(ValidPath::path));
         for (ValidPath p : added) {
             backlog.addLast(p.path());
         }

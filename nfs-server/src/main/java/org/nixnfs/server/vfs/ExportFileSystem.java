@@ -83,12 +83,25 @@ public final class ExportFileSystem {
                 () -> new NfsException(NfsStatus.NFS4ERR_STALE, "no such object in " + vp.path()));
     }
 
-    /** The entry {@code name} of directory {@code dir} (LOOKUP); never follows a symlink. */
+    /**
+     * The entry {@code name} of directory {@code dir} (LOOKUP); never follows a symlink. Never
+     * waits for fault-in: a store path being fetched is DELAY.
+     */
     public Node lookup(Node dir, String name) throws NfsException {
+        return lookup(dir, name, false);
+    }
+
+    /**
+     * The entry {@code name} of directory {@code dir} (LOOKUP); never follows a symlink.
+     *
+     * @param mayWait the caller runs on a worker thread, never on an event loop: a store path
+     *                fault-in is fetching may be waited for (a bounded time) instead of DELAY
+     */
+    public Node lookup(Node dir, String name, boolean mayWait) throws NfsException {
         Names.validate(name);
         Optional<? extends Node> found = switch (dir.kind()) {
             case PSEUDO -> pseudo.lookup((Node.Pseudo) dir, name);
-            case EXPORT_ROOT -> storePath(name);
+            case EXPORT_ROOT -> storePath(name, mayWait);
             case STORE_OBJECT -> {
                 Node.StoreObject d = (Node.StoreObject) dir;
                 yield objects.lookup(validPath(d.hashPart()), d, name);
@@ -98,8 +111,8 @@ public final class ExportFileSystem {
     }
 
     /** The store path {@code name} names in the store directory, if it is valid (or fetched) and on disk. */
-    private Optional<Node.StoreObject> storePath(String name) throws NfsException {
-        Optional<ValidPath> vp = storeDirectory.lookup(name);
+    private Optional<Node.StoreObject> storePath(String name, boolean mayWait) throws NfsException {
+        Optional<ValidPath> vp = storeDirectory.lookup(name, mayWait);
         return vp.isEmpty() ? Optional.empty() : objects.root(vp.get());
     }
 
@@ -204,6 +217,15 @@ public final class ExportFileSystem {
                 yield vp.isEmpty() || objects.isLookupCached(vp.get(), d, name);
             }
         };
+    }
+
+    /** Whether {@link #parent} of this node needs no disk access. */
+    public boolean isParentCached(Node node) {
+        if (!(node instanceof Node.StoreObject o) || o.relPath().isEmpty()) {
+            return true; // the pseudo tree, or the export root above a store path
+        }
+        Optional<ValidPath> vp = storeDirectory.byHashPart(o.hashPart());
+        return vp.isEmpty() || objects.isParentCached(vp.get(), o);
     }
 
     /** Whether {@link #open} of this file needs no disk access. */

@@ -1,6 +1,5 @@
 package org.nixnfs.server.vfs;
 
-import io.netty.util.concurrent.FastThreadLocalThread;
 import java.util.Optional;
 import org.nixnfs.server.status.NfsException;
 import org.nixnfs.server.status.NfsStatus;
@@ -10,8 +9,10 @@ import org.nixnfs.store.ValidPath;
 
 /**
  * The store directory's answer to a LOOKUP of a name that is not a valid store path (fault-in):
- * no such entry; DELAY while a {@link MissingPathFetcher} fetches it; or, on a worker thread when
- * the fetcher holds, the path itself once its fetch ends within the hold and the index shows it.
+ * no such entry; DELAY while a {@link MissingPathFetcher} fetches it; or, when the caller may wait
+ * (it runs on a worker thread) and the fetcher holds, the path itself once its fetch ends within
+ * the hold and the index shows it. Whether it may wait is the caller's to say: only the operation
+ * layer knows which thread it runs on, and an event loop must never wait.
  */
 final class MissingPaths {
     /** How long a held LOOKUP waits for the index to show a path Nix just registered. */
@@ -43,14 +44,15 @@ final class MissingPaths {
      * The path, once fetched; empty if there is no such path (the caches do not have it, or
      * fault-in is off).
      *
+     * @param mayWait the caller is not on an event loop: it may wait for a fetch in progress
      * @throws NfsException NFS4ERR_DELAY while it is being fetched: the client asks again
      */
-    Optional<ValidPath> lookup(String name) throws NfsException {
+    Optional<ValidPath> lookup(String name, boolean mayWait) throws NfsException {
         StorePath p = StorePath.parseBaseName(name).orElse(null);
         if (p == null || !fetcher.fetching(p)) {
             return Optional.empty();
         }
-        if (fetcher.holds() && !onEventLoop()) {
+        if (mayWait && fetcher.holds()) {
             if (fetcher.awaitFetched(p)) {
                 Optional<ValidPath> vp = awaitIndexed(name);
                 if (vp.isPresent()) {
@@ -61,11 +63,6 @@ final class MissingPaths {
             }
         }
         throw new NfsException(NfsStatus.NFS4ERR_DELAY, "fetching " + name);
-    }
-
-    /** Netty's event loop threads are FastThreadLocalThreads; the worker pool's are not. Never wait on a loop. */
-    private static boolean onEventLoop() {
-        return Thread.currentThread() instanceof FastThreadLocalThread;
     }
 
     /** Waits a bounded time for the index (which follows Nix's database by inotify) to show this path. */

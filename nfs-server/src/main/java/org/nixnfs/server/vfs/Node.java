@@ -1,6 +1,7 @@
 package org.nixnfs.server.vfs;
 
 import java.nio.file.Path;
+import org.nixnfs.store.ValidPath;
 
 /**
  * A file, directory or symlink the export shows: one record per kind. Java 17 has no switch over
@@ -48,11 +49,11 @@ public sealed interface Node {
      * @param relPath          the path inside the store path ("" for the store path itself)
      * @param diskPath         where it is on disk
      * @param attributes       its attributes, fixed: store content is immutable
-     * @param registrationTime when the holding store path was registered; whatever was read under
-     *                         another registration is stale
+     * @param registration     the registration of the holding store path it was read under;
+     *                         whatever was read under another registration is stale
      */
     record StoreObject(FileHandle handle, String hashPart, String relPath, Path diskPath, Attributes attributes,
-                       long registrationTime) implements Node {
+                       ValidPath.Registration registration) implements Node {
         @Override
         public Kind kind() {
             return Kind.STORE_OBJECT;

@@ -27,7 +27,7 @@ final class ObjectIds {
     /** A store path with more objects than this is not mapped (handles into it must stay cached). */
     private static final int MAX_OBJECTS_PER_PATH = 2_000_000;
 
-    private record Key(String hashPart, long registrationTime) {
+    private record Key(String hashPart, ValidPath.Registration registration) {
     }
 
     private final Path storeDir;
@@ -41,7 +41,7 @@ final class ObjectIds {
     }
 
     Optional<String> relativePath(ValidPath vp, byte[] objectId) {
-        Map<ByteBuffer, String> m = maps.get(new Key(vp.path().hashPart(), vp.registrationTime()), k -> walk(vp));
+        Map<ByteBuffer, String> m = maps.get(new Key(vp.path().hashPart(), vp.registration()), k -> walk(vp));
         return Optional.ofNullable(m.get(ByteBuffer.wrap(objectId)));
     }
 

@@ -55,13 +55,14 @@ final class StoreDirectory {
     /**
      * The valid store path that {@code name} names in the store directory (LOOKUP); empty for
      * anything else. A well-formed store path name that is not valid goes to fault-in: it may
-     * be fetched and returned (on a worker thread, when the fetcher holds), or answered DELAY.
+     * be fetched and returned (when the caller may wait and the fetcher holds), or answered DELAY.
      *
+     * @param mayWait the caller is not on an event loop: it may wait for a fetch in progress
      * @throws NfsException NFS4ERR_DELAY while the path is being fetched
      */
-    Optional<ValidPath> lookup(String name) throws NfsException {
+    Optional<ValidPath> lookup(String name, boolean mayWait) throws NfsException {
         Optional<ValidPath> vp = index.current().byBaseName(name);
-        return vp.isPresent() ? vp : missingPaths.lookup(name);
+        return vp.isPresent() ? vp : missingPaths.lookup(name, mayWait);
     }
 
     /**

@@ -28,9 +28,9 @@ import org.nixnfs.store.ValidPath;
  * caches in front of the disk.
  *
  * <p>A store path's content never changes while it stays registered, so nothing here is ever
- * invalidated. Every cache key carries the registration time of the store path it was read
- * under: a path deleted and registered again (perhaps with other content) misses every entry of
- * its old registration, which age out. Callers check that the store path is valid and pass its
+ * invalidated. Every cache key carries the registration of the store path it was read under
+ * (Nix's row id, new on every registration even within one second): a path deleted and registered
+ * again (perhaps with other content) misses every entry of its old registration, which age out. Callers check that the store path is valid and pass its
  * {@link ValidPath}; the {@code is...Cached} methods say whether a call would be answered without
  * the disk (else it belongs on a worker thread).
  */
@@ -40,13 +40,13 @@ final class StoreObjects {
     private final ObjectIds objectIds;
 
     /** A node's handle under one registration of its store path. */
-    private record Key(FileHandle handle, long registrationTime) {
+    private record Key(FileHandle handle, ValidPath.Registration registration) {
         static Key of(Node.StoreObject o) {
-            return new Key(o.handle(), o.registrationTime());
+            return new Key(o.handle(), o.registration());
         }
     }
 
-    private record LookupKey(FileHandle dir, long registrationTime, String name) {
+    private record LookupKey(FileHandle dir, ValidPath.Registration registration, String name) {
     }
 
     private final Cache<Key, Node.StoreObject> nodes;
@@ -92,7 +92,7 @@ final class StoreObjects {
      * object (a handle from another registration, or forged).
      */
     Optional<Node.StoreObject> resolve(ValidPath vp, FileHandle fh, byte[] objectId) throws NfsException {
-        Node.StoreObject cached = nodes.getIfPresent(new Key(fh, vp.registrationTime()));
+        Node.StoreObject cached = nodes.getIfPresent(new Key(fh, vp.registration()));
         if (cached != null) {
             return Optional.of(cached);
         }
@@ -102,7 +102,7 @@ final class StoreObjects {
 
     /** Whether {@link #resolve} of this handle needs no disk access. */
     boolean isResolveCached(ValidPath vp, FileHandle fh) {
-        return nodes.getIfPresent(new Key(fh, vp.registrationTime())) != null;
+        return nodes.getIfPresent(new Key(fh, vp.registration())) != null;
     }
 
     /** The store path itself (its top directory, file or symlink); empty if it is not on disk. */
@@ -116,13 +116,13 @@ final class StoreObjects {
     }
 
     private Key rootKey(ValidPath vp) {
-        return new Key(handles.storeObject(vp.path().hashPart(), ""), vp.registrationTime());
+        return new Key(handles.storeObject(vp.path().hashPart(), ""), vp.registration());
     }
 
     /** The entry {@code name} of directory {@code dir} in {@code vp}; empty if there is none. */
     Optional<Node.StoreObject> lookup(ValidPath vp, Node.StoreObject dir, String name) throws NfsException {
         requireDirectory(dir);
-        LookupKey key = new LookupKey(dir.handle(), vp.registrationTime(), name);
+        LookupKey key = new LookupKey(dir.handle(), vp.registration(), name);
         Optional<Node.StoreObject> cached = lookups.getIfPresent(key);
         if (cached != null) {
             return cached;
@@ -135,16 +135,25 @@ final class StoreObjects {
     /** Whether {@link #lookup} needs no disk access: cached under this registration, or not a directory. */
     boolean isLookupCached(ValidPath vp, Node.StoreObject dir, String name) {
         return dir.type() != FileType.DIRECTORY
-                || lookups.getIfPresent(new LookupKey(dir.handle(), vp.registrationTime(), name)) != null;
+                || lookups.getIfPresent(new LookupKey(dir.handle(), vp.registration(), name)) != null;
     }
 
     /** The directory holding {@code o}, which is not the store path itself; empty if it is gone from disk. */
     Optional<Node.StoreObject> parent(ValidPath vp, Node.StoreObject o) throws NfsException {
-        int slash = o.relPath().lastIndexOf('/');
-        String parentRel = slash < 0 ? "" : o.relPath().substring(0, slash);
+        String parentRel = parentRelPath(o);
         Node.StoreObject cached = nodes.getIfPresent(
-                new Key(handles.storeObject(o.hashPart(), parentRel), vp.registrationTime()));
+                new Key(handles.storeObject(o.hashPart(), parentRel), vp.registration()));
         return cached != null ? Optional.of(cached) : load(vp, parentRel);
+    }
+
+    boolean isParentCached(ValidPath vp, Node.StoreObject o) {
+        return nodes.getIfPresent(new Key(handles.storeObject(o.hashPart(), parentRelPath(o)), vp.registration()))
+                != null;
+    }
+
+    private static String parentRelPath(Node.StoreObject o) {
+        int slash = o.relPath().lastIndexOf('/');
+        return slash < 0 ? "" : o.relPath().substring(0, slash);
     }
 
     /** Reads the object at {@code relPath} in {@code vp} from disk ({@code lstat}) and caches it. */
@@ -158,8 +167,8 @@ final class StoreObjects {
         }
         try {
             Attributes a = DiskAttributes.read(disk, FileHandles.fileId(hash, objectId));
-            Node.StoreObject n = new Node.StoreObject(fh, hash, relPath, disk, a, vp.registrationTime());
-            nodes.put(new Key(fh, vp.registrationTime()), n);
+            Node.StoreObject n = new Node.StoreObject(fh, hash, relPath, disk, a, vp.registration());
+            nodes.put(new Key(fh, vp.registration()), n);
             return Optional.of(n);
         } catch (NoSuchFileException e) {
             return Optional.empty();

@@ -16,6 +16,7 @@ import org.nixnfs.gc.GcPlan;
 import org.nixnfs.gc.GcPolicy;
 import org.nixnfs.gc.GcRunResult;
 import org.nixnfs.store.StorePath;
+import org.nixnfs.store.ValidPath;
 
 /** GC metrics from the listener's events, as Prometheus sees them. */
 class GcMetricsTest {
@@ -24,7 +25,7 @@ class GcMetricsTest {
         PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         GcMetrics gc = new GcMetrics(r, GcPolicy.defaults());
         StorePath p = StorePath.parseBaseName("0123456789abcdfghijklmnpqrsvwxyz-x").orElseThrow();
-        GcPlan.DeadPath dead = new GcPlan.DeadPath(p, 1000, 0, 0, "unused");
+        GcPlan.DeadPath dead = new GcPlan.DeadPath(p, 1000, new ValidPath.Registration(0, 0), 0, "unused");
         gc.runFinished(new GcRunResult(Instant.now(), Duration.ofSeconds(3), List.of(dead, dead), 2000,
                 List.of(Path.of("/home/nix/rules_nixpkgs_gcroots/cc")), List.of("batch refused"), false));
         gc.runFailed(new IOException("nix-store: not found"));

@@ -52,6 +52,19 @@ class PublisherTest {
     }
 
     @Test
+    void pathsRegisteredInOneSecondArePublishedInTheirDatabaseOrder() throws Exception {
+        StorePath reference = new StorePath("z".repeat(32), "lib");
+        StorePath referrer = new StorePath("a".repeat(32), "app");
+        ValidPath lib = new ValidPath(reference, 50, 100, List.of(), null, 7);
+        ValidPath app = new ValidPath(referrer, 50, 100, List.of(reference), null, 8);
+        try (Publisher p = new Publisher(StoreIndex.empty(), copied::add, RETRY, RETRY, metrics)) {
+            p.indexChanged(StoreIndex.of(List.of(app, lib)));
+            assertEquals(List.of(reference, referrer), List.of(nextCopied(), nextCopied()),
+                    "the reference first, though its name sorts last");
+        }
+    }
+
+    @Test
     void aFailedCopyIsRetriedAndHoldsUpTheRest() throws Exception {
         ValidPath first = path('a', "first", 1);
         ValidPath second = path('b', "second", 2);

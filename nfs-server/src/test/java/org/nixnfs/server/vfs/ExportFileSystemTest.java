@@ -111,6 +111,25 @@ class ExportFileSystemTest {
     }
 
     @Test
+    void saysWhenAParentIsAnsweredFromMemory() throws Exception {
+        Node root = exportRoot();
+        Node tool = fs.lookup(root, TOOL.baseName());
+        Node file = fs.lookup(fs.lookup(tool, "bin"), "tool");
+        assertTrue(fs.isParentCached(fs.root()), "the pseudo tree");
+        assertTrue(fs.isParentCached(root));
+        assertTrue(fs.isParentCached(tool), "a store path's parent is the export root");
+
+        ExportFileSystem fresh = new ExportFileSystem(storeDir, "/nix/store", index, CacheSettings.defaults());
+        Node resolved = fresh.resolve(file.handle()); // reads the file only, not the directory it is in
+        assertFalse(fresh.isParentCached(resolved), "bin/ is read from disk");
+        assertEquals("bin", ((Node.StoreObject) fresh.parent(resolved)).relPath());
+        assertTrue(fresh.isParentCached(resolved));
+
+        index.replace(StoreIndex.empty());
+        assertTrue(fs.isParentCached(file), "STALE is answered from memory");
+    }
+
+    @Test
     void theStoreDirectorysChangeFollowsTheIndex() throws Exception {
         long before = fs.attributes(exportRoot()).change();
         index.replace(StoreIndex.of(List.of(valid(TOOL, 1000), valid(COPYING, 2000))));

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.nixnfs.server.status.NfsException;
 import org.nixnfs.server.status.NfsStatus;
@@ -36,9 +38,9 @@ class StoreDirectoryTest {
     @Test
     void showsExactlyTheValidPaths() throws Exception {
         assertEquals(List.of(A.baseName(), B.baseName()), names(dir.listing()));
-        assertEquals(Optional.of(A), dir.lookup(A.baseName()).map(ValidPath::path));
-        assertTrue(dir.lookup(C.baseName()).isEmpty(), "a well-formed name that is not registered");
-        assertTrue(dir.lookup("not-a-store-path").isEmpty());
+        assertEquals(Optional.of(A), dir.lookup(A.baseName(), false).map(ValidPath::path));
+        assertTrue(dir.lookup(C.baseName(), false).isEmpty(), "a well-formed name that is not registered");
+        assertTrue(dir.lookup("not-a-store-path", false).isEmpty());
         assertEquals(Optional.of(B), dir.byHashPart(B.hashPart()).map(ValidPath::path));
         assertTrue(dir.byHashPart(C.hashPart()).isEmpty());
     }
@@ -47,8 +49,8 @@ class StoreDirectoryTest {
     void followsTheIndex() throws Exception {
         index.replace(StoreIndex.of(List.of(valid(A, 1), valid(C, 2))));
         assertEquals(List.of(A.baseName(), C.baseName()), names(dir.listing()));
-        assertTrue(dir.lookup(B.baseName()).isEmpty(), "deleted");
-        assertTrue(dir.lookup(C.baseName()).isPresent(), "registered");
+        assertTrue(dir.lookup(B.baseName(), false).isEmpty(), "deleted");
+        assertTrue(dir.lookup(C.baseName(), false).isPresent(), "registered");
     }
 
     @Test
@@ -95,61 +97,68 @@ class StoreDirectoryTest {
         Set<StorePath> fetching = ConcurrentHashMap.newKeySet();
         fetching.add(C);
         StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, fetching::contains);
-        NfsException e = assertThrows(NfsException.class, () -> faultIn.lookup(C.baseName()));
+        NfsException e = assertThrows(NfsException.class, () -> faultIn.lookup(C.baseName(), false));
         assertEquals(NfsStatus.NFS4ERR_DELAY, e.status());
         assertTrue(faultIn.isLookupCached(C.baseName()), "a fetcher that does not hold answers from memory");
-        assertTrue(faultIn.lookup(storePath('d', "not-cached").baseName()).isEmpty(), "no cache has it");
-        assertTrue(faultIn.lookup("not-a-store-path").isEmpty());
-        assertTrue(faultIn.lookup(A.baseName()).isPresent(), "valid paths never ask the fetcher");
+        assertTrue(faultIn.lookup(storePath('d', "not-cached").baseName(), false).isEmpty(), "no cache has it");
+        assertTrue(faultIn.lookup("not-a-store-path", false).isEmpty());
+        assertTrue(faultIn.lookup(A.baseName(), false).isPresent(), "valid paths never ask the fetcher");
     }
 
     @Test
     void aHeldLookupReturnsThePathOnceFetchedAndIndexed() throws Exception {
-        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, new MissingPathFetcher() {
-            @Override
-            public boolean fetching(StorePath path) {
-                return path.equals(C);
-            }
-
-            @Override
-            public boolean awaitFetched(StorePath path) {
-                index.replace(StoreIndex.of(List.of(valid(A, 1), valid(B, 1), valid(C, 2)))); // Nix registered it
-                return true;
-            }
-
-            @Override
-            public boolean holds() {
-                return true;
-            }
-        });
+        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, holding(C::equals, path -> {
+            index.replace(StoreIndex.of(List.of(valid(A, 1), valid(B, 1), valid(C, 2)))); // Nix registered it
+            return true;
+        }));
         assertFalse(faultIn.isLookupCached(C.baseName()), "a held LOOKUP must go to a worker thread");
         assertTrue(faultIn.isLookupCached("not-a-store-path"), "never fetched, answered at once");
         assertTrue(faultIn.isLookupCached(A.baseName()));
-        assertEquals(Optional.of(C), faultIn.lookup(C.baseName()).map(ValidPath::path));
+        assertEquals(Optional.of(C), faultIn.lookup(C.baseName(), true).map(ValidPath::path));
+    }
+
+    @Test
+    void aLookupThatMayNotWaitIsDelayEvenWhenTheFetcherHolds() throws Exception {
+        AtomicBoolean waited = new AtomicBoolean();
+        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, holding(C::equals, path -> {
+            waited.set(true);
+            return true;
+        }));
+        // the event loop's case: the operation layer says it may not wait
+        NfsException e = assertThrows(NfsException.class, () -> faultIn.lookup(C.baseName(), false));
+        assertEquals(NfsStatus.NFS4ERR_DELAY, e.status());
+        assertFalse(waited.get(), "never waits for the fetch");
     }
 
     @Test
     void aHeldLookupTheCachesSayNoToIsNoEntry() throws Exception {
         Set<StorePath> fetching = ConcurrentHashMap.newKeySet();
         fetching.add(C);
-        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, new MissingPathFetcher() {
+        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, holding(fetching::contains, path -> {
+            fetching.remove(path); // the narinfo check failed while the LOOKUP waited
+            return false;
+        }));
+        assertTrue(faultIn.lookup(C.baseName(), true).isEmpty());
+    }
+
+    /** A fetcher that holds: {@code fetching} answers {@link MissingPathFetcher#fetching}, {@code await} the wait. */
+    private static MissingPathFetcher holding(Predicate<StorePath> fetching, Predicate<StorePath> await) {
+        return new MissingPathFetcher() {
             @Override
             public boolean fetching(StorePath path) {
-                return fetching.contains(path);
+                return fetching.test(path);
             }
 
             @Override
             public boolean awaitFetched(StorePath path) {
-                fetching.remove(path); // the narinfo check failed while the LOOKUP waited
-                return false;
+                return await.test(path);
             }
 
             @Override
             public boolean holds() {
                 return true;
             }
-        });
-        assertTrue(faultIn.lookup(C.baseName()).isEmpty());
+        };
     }
 
     private static List<String> names(DirectoryListing l) {

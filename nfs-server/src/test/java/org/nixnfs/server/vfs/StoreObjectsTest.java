@@ -56,7 +56,7 @@ class StoreObjectsTest {
         assertEquals("", root.relPath());
         assertEquals(FileType.DIRECTORY, root.type());
         assertEquals(TOOL.hashPart(), root.storePathHash());
-        assertEquals(1000, root.registrationTime());
+        assertEquals(1000, root.registration().time());
 
         Node.StoreObject tool = at("bin/tool");
         assertEquals("bin/tool", tool.relPath());
@@ -113,7 +113,7 @@ class StoreObjectsTest {
         assertFalse(objects.isResolveCached(again, bin.handle()));
         assertFalse(objects.isRootCached(again));
         Node.StoreObject binAgain = objects.resolve(again, bin.handle(), objectId(bin.handle())).orElseThrow();
-        assertEquals(2000, binAgain.registrationTime());
+        assertEquals(2000, binAgain.registration().time());
         assertFalse(objects.isLookupCached(again, binAgain, "tool"));
         objects.list(bin);
         assertNull(objects.cachedListing(binAgain));

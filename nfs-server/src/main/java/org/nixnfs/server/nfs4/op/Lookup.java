@@ -21,6 +21,6 @@ public final class Lookup implements Operation<String> {
 
     @Override
     public void execute(String name, CompoundContext ctx, XdrEncoder result) throws NfsException {
-        ctx.setCurrent(ctx.services().fs().lookup(ctx.current(), name));
+        ctx.setCurrent(ctx.services().fs().lookup(ctx.current(), name, ctx.mayWait()));
     }
 }

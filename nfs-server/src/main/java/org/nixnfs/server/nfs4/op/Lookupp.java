@@ -23,9 +23,8 @@ public final class Lookupp implements Operation.WithoutArguments {
         ctx.setCurrent(ctx.services().fs().parent(n));
     }
 
-    /** The parent of a store object may have to be found on disk. */
     @Override
     public boolean mayBlock(Void args, CompoundContext ctx) throws NfsException {
-        return ctx.current().kind() == Node.Kind.STORE_OBJECT;
+        return !ctx.services().fs().isParentCached(ctx.current());
     }
 }

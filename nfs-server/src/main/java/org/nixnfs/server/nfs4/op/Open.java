@@ -100,7 +100,7 @@ public final class Open implements Operation<Open.Arguments> {
                 if (fs.attributes(dir).type() != FileType.DIRECTORY) {
                     throw new NfsException(NfsStatus.NFS4ERR_NOTDIR);
                 }
-                file = fs.lookup(dir, args.name());
+                file = fs.lookup(dir, args.name(), ctx.mayWait());
             }
             case CLAIM_PREVIOUS -> {
                 file = ctx.current();

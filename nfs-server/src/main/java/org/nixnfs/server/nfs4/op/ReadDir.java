@@ -108,7 +108,7 @@ public final class ReadDir implements Operation<ReadDir.Arguments> {
                                  Bitmap attributes) throws NfsException {
         Node node;
         try {
-            node = fs.lookup(dir, listing.name(i));
+            node = fs.lookup(dir, listing.name(i)); // never waits: a name gone since the listing is skipped
         } catch (NfsException gone) {
             return null;
         }

@@ -44,7 +44,7 @@ public final class SecInfo implements Operation<SecInfo.Arguments> {
         ExportFileSystem fs = ctx.services().fs();
         Node dir = ctx.current();
         if (args.name() != null) {
-            fs.lookup(dir, args.name());
+            fs.lookup(dir, args.name(), ctx.mayWait());
         } else if (args.parent()) {
             fs.parent(dir);
         }
