@@ -38,6 +38,7 @@ import org.nixnfs.fetch.FetchSettings;
 import org.nixnfs.fetch.NarinfoLookup;
 import org.nixnfs.fetch.NixCommands;
 import org.nixnfs.fetch.PathFetcher;
+import org.nixnfs.gc.ColdTier;
 import org.nixnfs.gc.GcPolicy;
 import org.nixnfs.gc.GcService;
 import org.nixnfs.gc.NixStoreCommand;
@@ -377,6 +378,14 @@ public final class NixnfsServer implements AutoCloseable {
         p.fetcher = p.closeLater(PathFetcher.create(fetch, new NixCommands(config.storeRoot(), config.nixStore(), "nix"),
                 path -> usage.record(path.hashPart(), "fault-in"), new FetchMetrics(p.metrics)));
         log.info("fault-in from {} (closures up to {} bytes)", fetch.substituters(), fetch.maxFetchSize());
+        ColdTier coldTier = config.faultIn().coldTier();
+        if (coldTier != null) {
+            try {
+                coldTier.prepare(StorePath.STORE_DIR); // an empty tier is a cache too, not one that "does not answer"
+            } catch (IOException e) {
+                log.warn("cannot set up the cold tier {}: {} (GC cannot copy paths there)", coldTier.url(), e.toString());
+            }
+        }
         p.fetcher.narinfoLookup().checkCaches();
     }
 
