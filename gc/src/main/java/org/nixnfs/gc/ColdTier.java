@@ -1,7 +1,11 @@
 package org.nixnfs.gc;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * A binary cache GC copies dead paths to before deleting them ({@code nix copy --to}), so that
@@ -28,6 +32,35 @@ public record ColdTier(URI url, Path signingKey, long keepBytes) {
             sb.append(sep).append("compression=zstd");
         }
         return sb.toString();
+    }
+
+    /**
+     * Makes a {@code file://} tier a binary cache before anything is copied to it: its directory and
+     * its {@code nix-cache-info}, as {@code nix copy --to} would write them. Until then fault-in,
+     * which reads it as a cache, would find no cache there. An existing {@code nix-cache-info} is
+     * left as it is; other schemes are Nix's to set up.
+     *
+     * @param storeDir the store directory the tier's paths belong to ({@code /nix/store})
+     */
+    public void prepare(String storeDir) throws IOException {
+        Path dir = directory();
+        if (dir == null) {
+            return;
+        }
+        Files.createDirectories(dir);
+        Path info = dir.resolve("nix-cache-info");
+        if (Files.exists(info)) {
+            return;
+        }
+        // Written aside and renamed: a reader (or a concurrent nix copy) never sees half of it.
+        // (Not createTempFile: its 0600 would hide the file from a web server serving the tier.)
+        Path tmp = dir.resolve(".nix-cache-info." + ProcessHandle.current().pid() + ".tmp");
+        try {
+            Files.writeString(tmp, "StoreDir: " + storeDir + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, info, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /** The directory of a {@code file://} tier, else null. */

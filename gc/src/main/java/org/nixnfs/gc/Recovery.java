@@ -8,7 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.nixnfs.fetch.FetchMetrics;
+import org.nixnfs.fetch.FetchSettings;
 import org.nixnfs.fetch.NarinfoAnswer;
 import org.nixnfs.fetch.NarinfoLookup;
 import org.nixnfs.fetch.NixCommands;
@@ -58,6 +61,18 @@ public final class Recovery {
         this.coldTier = coldTier;
         this.nix = nix;
         this.copied = copied;
+    }
+
+    /**
+     * GC's check against these caches (the server's and {@code gc --standalone}'s alike): its own
+     * narinfo lookup, so that GC's many questions never use up the rate fault-in answers executors with.
+     *
+     * @param caches   the substituters (the cold tier last) and their trusted keys
+     * @param io       runs the lookups; the caller shuts it down
+     */
+    public static Recovery forCaches(FetchSettings caches, ColdTier coldTier, NixCommands nix, FetchMetrics metrics,
+                                     ExecutorService io, java.util.function.Consumer<StorePath> copied) {
+        return new Recovery(NarinfoLookup.create(caches, nix, metrics, io), coldTier, nix, copied);
     }
 
     /** Where the path would come back from, without copying anything (the dry run). */

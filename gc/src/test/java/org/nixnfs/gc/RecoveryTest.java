@@ -71,12 +71,14 @@ class RecoveryTest {
             // A working cold tier: copied, then deleted; the tier has it, signed.
             Path cold = dir.resolve("cold");
             ColdTier tier = new ColdTier(URI.create("file://" + cold), cache.secretKey(), 0);
+            tier.prepare(StorePath.STORE_DIR); // as the server does at start: Nix then copies into our cache
             GcService withTier = service(nix, recovery(cache, commands, io, tier));
             assertTrue(withTier.plan().recovery().get(onlyHere).needsCopy());
             r = withTier.collect();
             assertTrue(deleted(r).contains(onlyHere), r.failures().toString());
             assertFalse(nix.isValid(onlyHere));
             assertTrue(Files.readString(cold.resolve(onlyHere.hashPart() + ".narinfo")).contains("Sig: cache-1:"));
+            assertEquals("StoreDir: /nix/store\n", Files.readString(cold.resolve("nix-cache-info")));
             nix.nix(null, "nix-store", "--verify", "--check-contents");
         } finally {
             io.shutdownNow();

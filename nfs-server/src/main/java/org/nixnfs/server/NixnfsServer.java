@@ -35,9 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.nixnfs.fetch.FetchMetrics;
 import org.nixnfs.fetch.FetchSettings;
-import org.nixnfs.fetch.NarinfoLookup;
 import org.nixnfs.fetch.NixCommands;
 import org.nixnfs.fetch.PathFetcher;
+import org.nixnfs.gc.ColdTier;
 import org.nixnfs.gc.GcPolicy;
 import org.nixnfs.gc.GcService;
 import org.nixnfs.gc.NixStoreCommand;
@@ -386,6 +386,14 @@ public final class NixnfsServer implements AutoCloseable {
         p.fetcher = p.closeLater(PathFetcher.create(fetch, new NixCommands(config.storeRoot(), config.nixStore(), "nix"),
                 path -> usage.record(path.hashPart(), "fault-in"), new FetchMetrics(p.metrics)));
         log.info("fault-in from {} (closures up to {} bytes)", fetch.substituters(), fetch.maxFetchSize());
+        ColdTier coldTier = config.faultIn().coldTier();
+        if (coldTier != null) {
+            try {
+                coldTier.prepare(StorePath.STORE_DIR); // an empty tier is a cache too, not one that "does not answer"
+            } catch (IOException e) {
+                log.warn("cannot set up the cold tier {}: {} (GC cannot copy paths there)", coldTier.url(), e.toString());
+            }
+        }
         p.fetcher.narinfoLookup().checkCaches();
     }
 
@@ -440,8 +448,8 @@ public final class NixnfsServer implements AutoCloseable {
         ExecutorService io = Executors.newFixedThreadPool(2, daemonThreads("gc-narinfo"));
         p.closeLater(io::shutdownNow);
         NixCommands nix = new NixCommands(config.storeRoot(), config.nixStore(), "nix");
-        NarinfoLookup lookup = NarinfoLookup.create(fetcher.settings(), nix, new FetchMetrics(p.metrics), io);
-        return new Recovery(lookup, config.faultIn().coldTier(), nix, path -> fetcher.narinfoLookup().forget(path.hashPart()));
+        return Recovery.forCaches(fetcher.settings(), config.faultIn().coldTier(), nix, new FetchMetrics(p.metrics), io,
+                path -> fetcher.narinfoLookup().forget(path.hashPart()));
     }
 
     /** The store directory's view of the fetcher: DELAY while fetching; held LOOKUPs wait for the fetch. */

@@ -1,6 +1,7 @@
 package org.nixnfs.server.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -14,16 +15,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.nixnfs.fetch.FetchMetrics;
+import org.nixnfs.fetch.NixCommands;
 import org.nixnfs.gc.GcPolicy;
 import org.nixnfs.gc.GcRunResult;
 import org.nixnfs.gc.GcService;
 import org.nixnfs.gc.NixStoreCommand;
 import org.nixnfs.gc.PinStore;
+import org.nixnfs.gc.Recovery;
+import org.nixnfs.server.FaultInConfig;
 import org.nixnfs.server.admin.AdminApi;
 import org.nixnfs.store.NixDatabase;
 import org.nixnfs.store.StoreIndex;
+import org.nixnfs.store.StorePath;
 import org.nixnfs.store.usage.PathUsage;
 import org.nixnfs.store.usage.UsageDatabase;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,7 +43,10 @@ import picocli.CommandLine.Option;
                 + "still needed: a path stays while it was used within --keep-unused, registered within --grace, "
                 + "pinned, open on an executor, rooted by a Nix GC root (other than rules_nixpkgs' own roots, which are "
                 + "removed once their target is dead), or referenced by a path that stays.",
-            "", "Runs in the server (through its admin API) so that files open on executors are respected."})
+            "", "Runs in the server (through its admin API) so that files open on executors are respected.",
+            "", "With --standalone and fault-in (--substituters, --cold-tier: the options the server was started with), "
+                + "it deletes, as the server does, only what can come back: what a substituter has, or what it copied "
+                + "to the cold tier first."})
 public final class GcCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Print the plan (paths, sizes, why each is dead, total) without deleting.")
     boolean dryRun;
@@ -70,6 +82,10 @@ public final class GcCommand implements Callable<Integer> {
     @Option(names = "--nix-store", paramLabel = "PATH", defaultValue = "nix-store", description = "With --standalone: nix-store. Default: ${DEFAULT-VALUE}.")
     String nixStore;
 
+    /** With --standalone: the server's binary caches and cold tier, so that recoverability is judged as the server does. */
+    @Mixin
+    CacheOptions caches = new CacheOptions();
+
     @Override
     public Integer call() throws Exception {
         Map<String, Object> result = standalone ? runStandalone() : runInServer();
@@ -82,6 +98,10 @@ public final class GcCommand implements Callable<Integer> {
     }
 
     private Map<String, Object> runInServer() throws Exception {
+        if (caches.given()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--substituters, --trusted-public-keys, "
+                    + "--cold-tier, --signing-key and --cold-keep go with --standalone; the server uses its own");
+        }
         StringBuilder q = new StringBuilder();
         if (keepUnused != null) {
             q.append("&keepUnused=").append(keepUnused);
@@ -118,15 +138,41 @@ public final class GcCommand implements Callable<Integer> {
         policy = keepUnused != null ? policy.withKeepUnused(keepUnused) : policy;
         policy = grace != null ? policy.withGrace(grace) : policy;
         Clock clock = now != null ? Clock.fixed(now, ZoneOffset.UTC) : Clock.systemUTC();
-        GcService gc = new GcService(policy, new NixStoreCommand(storeRoot, nixStore),
-                new GcService.Facts(() -> index, () -> lastUse, Set::of), new PinStore(state), clock, hashes -> {
-                    try (UsageDatabase db = UsageDatabase.open(state)) {
-                        db.forget(hashes);
-                    } catch (Exception e) {
-                        System.err.println("nixnfs: could not forget usage of deleted paths: " + e.getMessage());
-                    }
-                });
-        return dryRun ? AdminApi.planJson(gc.plan()) : AdminApi.runJson(gc.collect());
+        if (caches.signingKey != null && caches.coldTier == null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--signing-key needs --cold-tier");
+        }
+        FaultInConfig faultIn = caches.config(storeRoot);
+        ExecutorService io = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "gc-narinfo");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            GcService gc = new GcService(policy, new NixStoreCommand(storeRoot, nixStore),
+                    new GcService.Facts(() -> index, () -> lastUse, Set::of), new PinStore(state), clock, hashes -> {
+                        try (UsageDatabase db = UsageDatabase.open(state)) {
+                            db.forget(hashes);
+                        } catch (Exception e) {
+                            System.err.println("nixnfs: could not forget usage of deleted paths: " + e.getMessage());
+                        }
+                    }, recovery(faultIn, io));
+            return dryRun ? AdminApi.planJson(gc.plan()) : AdminApi.runJson(gc.collect());
+        } finally {
+            io.shutdownNow();
+        }
+    }
+
+    /** The server's recoverability check, for the caches given; null (delete as before) without fault-in. */
+    private Recovery recovery(FaultInConfig faultIn, ExecutorService io) throws IOException {
+        if (!faultIn.enabled()) {
+            return null;
+        }
+        if (faultIn.coldTier() != null) {
+            faultIn.coldTier().prepare(StorePath.STORE_DIR);
+        }
+        NixCommands nix = new NixCommands(storeRoot, nixStore, "nix");
+        return Recovery.forCaches(faultIn.effectiveFetch(), faultIn.coldTier(), nix,
+                new FetchMetrics(new SimpleMeterRegistry()), io, p -> { });
     }
 
     @SuppressWarnings("unchecked")

@@ -154,8 +154,8 @@ public final class ServeCommand implements Callable<Integer> {
         if (usagePullInterval.isZero() || usagePullInterval.isNegative()) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--usage-pull-interval must be positive");
         }
-        Path signingKey = faultIn.signingKey; // one key signs both what is published and the cold tier
-        if (signingKey != null && publishTo == null && faultIn.coldTier == null) {
+        Path signingKey = faultIn.caches.signingKey; // one key signs both what is published and the cold tier
+        if (signingKey != null && publishTo == null && faultIn.caches.coldTier == null) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--signing-key needs --publish-to or --cold-tier");
         }
         if (signingKey != null && !Files.isReadable(signingKey)) {
