@@ -35,7 +35,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.nixnfs.fetch.FetchMetrics;
 import org.nixnfs.fetch.FetchSettings;
-import org.nixnfs.fetch.NarinfoLookup;
 import org.nixnfs.fetch.NixCommands;
 import org.nixnfs.fetch.PathFetcher;
 import org.nixnfs.gc.GcPolicy;
@@ -440,8 +439,8 @@ public final class NixnfsServer implements AutoCloseable {
         ExecutorService io = Executors.newFixedThreadPool(2, daemonThreads("gc-narinfo"));
         p.closeLater(io::shutdownNow);
         NixCommands nix = new NixCommands(config.storeRoot(), config.nixStore(), "nix");
-        NarinfoLookup lookup = NarinfoLookup.create(fetcher.settings(), nix, new FetchMetrics(p.metrics), io);
-        return new Recovery(lookup, config.faultIn().coldTier(), nix, path -> fetcher.narinfoLookup().forget(path.hashPart()));
+        return Recovery.forCaches(fetcher.settings(), config.faultIn().coldTier(), nix, new FetchMetrics(p.metrics), io,
+                path -> fetcher.narinfoLookup().forget(path.hashPart()));
     }
 
     /** The store directory's view of the fetcher: DELAY while fetching; held LOOKUPs wait for the fetch. */
