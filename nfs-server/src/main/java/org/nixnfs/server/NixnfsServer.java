@@ -382,8 +382,10 @@ public final class NixnfsServer implements AutoCloseable {
         }
         FetchSettings fetch = config.faultIn().effectiveFetch();
         UsageTracker usage = p.usage;
+        StoreIndexHolder index = p.index;
         p.fetcher = p.closeLater(PathFetcher.create(fetch, new NixCommands(config.storeRoot(), config.nixStore(), "nix"),
-                path -> usage.record(path.hashPart(), "fault-in"), new FetchMetrics(p.metrics)));
+                path -> index.current().contains(path), path -> usage.record(path.hashPart(), "fault-in"),
+                new FetchMetrics(p.metrics)));
         log.info("fault-in from {} (closures up to {} bytes)", fetch.substituters(), fetch.maxFetchSize());
         p.fetcher.narinfoLookup().checkCaches();
     }
