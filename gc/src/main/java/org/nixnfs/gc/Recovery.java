@@ -89,7 +89,7 @@ public final class Recovery {
                         + (detail == null ? "" : " (the substituters could not be asked: " + detail + ")");
                 case NOT_NEEDED -> "a derivation: executors read only outputs, which come back without it";
                 case NOT_RECOVERABLE -> "not recoverable (no substituter has it and there is no cold tier)";
-                case UNKNOWN -> "not checked (" + detail + "), so kept; the next run asks again";
+                case UNKNOWN -> "not checked (" + detail + ")";
             };
         }
     }

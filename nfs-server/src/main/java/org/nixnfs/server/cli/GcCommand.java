@@ -130,7 +130,7 @@ public final class GcCommand implements Callable<Integer> {
     }
 
     @SuppressWarnings("unchecked")
-    private static void print(Map<String, Object> m) {
+    static void print(Map<String, Object> m) {
         if (m.containsKey("paths")) {
             for (Map<String, Object> root : (Iterable<Map<String, Object>>) m.get("rootsToRemove")) {
                 System.out.println("remove root " + root.get("link") + " -> " + root.get("target"));
