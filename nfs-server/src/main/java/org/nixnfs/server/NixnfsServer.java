@@ -33,6 +33,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import org.nixnfs.fetch.DaemonTrust;
 import org.nixnfs.fetch.FetchMetrics;
 import org.nixnfs.fetch.FetchSettings;
 import org.nixnfs.fetch.NixCommands;
@@ -71,6 +72,7 @@ import org.nixnfs.store.NixDatabase;
 import org.nixnfs.store.StoreIndex;
 import org.nixnfs.store.StoreIndexHolder;
 import org.nixnfs.store.StorePath;
+import org.nixnfs.store.process.NixEnvironment;
 import org.nixnfs.store.usage.UsageDatabase;
 import org.nixnfs.store.usage.UsageTracker;
 import org.slf4j.Logger;
@@ -388,6 +390,20 @@ public final class NixnfsServer implements AutoCloseable {
                 new FetchMetrics(p.metrics)));
         log.info("fault-in from {} (closures up to {} bytes)", fetch.substituters(), fetch.maxFetchSize());
         p.fetcher.narinfoLookup().checkCaches();
+        warnIfTheDaemonIgnoresTheCaches(config, fetch);
+    }
+
+    /** The machine's own store is fetched into through the nix-daemon, which may ignore an untrusted user's caches. */
+    private static void warnIfTheDaemonIgnoresTheCaches(Config config, FetchSettings fetch) {
+        if (NixEnvironment.isChroot(config.storeRoot())) {
+            return;
+        }
+        try {
+            DaemonTrust.check(fetch.substituters(), fetch.trustedPublicKeys()).forEach(problem -> log.warn(
+                    "{}: fault-in will fail; add the user to trusted-users in nix.conf (README, \"Fault-in\")", problem));
+        } catch (IOException e) {
+            log.warn("cannot tell whether the nix-daemon trusts this user for fault-in: {}", e.getMessage());
+        }
     }
 
     /**
