@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -127,7 +133,8 @@ class RecoveryTest {
     /**
      * GC's check has limits of its own, for a batch job: a plan over more dead paths than fault-in's
      * narinfo burst (50) asks the cache about each of them once and knows for every one where it
-     * comes back from; and when the substituters fail, the plan says the paths were not checked
+     * comes back from; it asks about many at once (a distant cache is not asked one path per round
+     * trip); and when the substituters fail, the plan says the paths were not checked
      * (UNKNOWN, kept) rather than "no substituter has it".
      */
     @Test
@@ -160,6 +167,49 @@ class RecoveryTest {
                     .filter(l -> l.contains(".narinfo")).count();
             assertEquals(n, narinfoRequests, "one narinfo request per output (the .drv files are not asked about)");
             System.out.printf("GC plan: %d paths checked against nginx in %d ms%n", n, millis);
+
+            // A distant cache (each answer 50 ms late): GC asks about many paths at once. The server holds
+            // each narinfo request until 10 are waiting together (or 2 s pass), so asking one at a time fails.
+            CountDownLatch together = new CountDownLatch(10);
+            AtomicInteger waiting = new AtomicInteger();
+            AtomicInteger mostAtOnce = new AtomicInteger();
+            HttpServer distant = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+            ExecutorService answering = Executors.newFixedThreadPool(32);
+            distant.setExecutor(answering);
+            distant.createContext("/", ex -> {
+                mostAtOnce.accumulateAndGet(waiting.incrementAndGet(), Math::max);
+                together.countDown();
+                try {
+                    together.await(2, TimeUnit.SECONDS);
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                waiting.decrementAndGet();
+                Path file = cache.directory().resolve(ex.getRequestURI().getPath().substring(1));
+                byte[] body = Files.isRegularFile(file) ? Files.readAllBytes(file) : new byte[0];
+                ex.sendResponseHeaders(body.length > 0 ? 200 : 404, body.length > 0 ? body.length : -1);
+                ex.getResponseBody().write(body);
+                ex.close();
+            });
+            distant.start();
+            try {
+                FetchSettings far = FetchSettings.defaults(List.of(URI.create("http://127.0.0.1:" + distant.getAddress().getPort())),
+                        List.of(cache.publicKey()));
+                t0 = System.nanoTime();
+                GcPlan farPlan = service(nix, Recovery.forCaches(far, null, commands,
+                        new FetchMetrics(new SimpleMeterRegistry()), io, p -> { })).plan();
+                millis = (System.nanoTime() - t0) / 1_000_000;
+                for (StorePath p : outs) {
+                    assertEquals(Recovery.Kind.ON_CACHE, farPlan.recovery().get(p).kind(), farPlan.recovery().get(p).describe());
+                }
+                assertTrue(mostAtOnce.get() >= 10, "narinfo requests at once: " + mostAtOnce.get());
+                System.out.printf("GC plan: %d paths checked against a cache answering in 50 ms in %d ms (%d requests at once)%n",
+                        n, millis, mostAtOnce.get());
+            } finally {
+                distant.stop(0);
+                answering.shutdownNow();
+            }
 
             // The cache is down (nothing listens): every path is UNKNOWN and kept, and says why.
             FetchSettings down = FetchSettings.defaults(List.of(URI.create("http://127.0.0.1:1")), List.of());
