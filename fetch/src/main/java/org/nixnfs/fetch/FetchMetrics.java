@@ -16,7 +16,7 @@ public final class FetchMetrics {
     public FetchMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.bytes = Counter.builder("nixnfs.fetch.bytes").baseUnit("bytes")
-                .description("NAR bytes of the closures fetched from binary caches").register(registry);
+                .description("NAR bytes fetched from binary caches (of each closure, what the store lacked)").register(registry);
         this.duration = Timer.builder("nixnfs.fetch.duration").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofMinutes(10))
                 .description("How long fetches from binary caches took (any outcome)").register(registry);

@@ -5,7 +5,9 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,14 +19,16 @@ import org.nixnfs.store.process.ProcessRunner;
  * The Nix commands fault-in and the cold tier need, run as processes with a timeout (a process
  * that overruns is killed; Nix registers what it fetched atomically, so nothing half-made is
  * left): fetch a path's closure from binary caches ({@code nix-store --realise} with the
- * configured substituters and keys; Nix verifies signatures), ask a cache for a closure's size
- * ({@code nix path-info -S}), copy a closure to a binary cache ({@code nix copy --to}). They run
+ * configured substituters and keys; Nix verifies signatures), ask a cache for a closure's paths
+ * and sizes ({@code nix path-info -r}), copy a closure to a binary cache ({@code nix copy --to}). They run
  * through {@link ProcessRunner}; a timeout is its {@link ProcessRunner.TimedOutException}.
  *
  * <p>For a chroot store (a store root other than "/") every call gets {@code --store <root>}
  * and that store's state directory, as the GC's nix-store calls do.
  */
 public final class NixCommands {
+    private static final Pattern PATH_FIELD = Pattern.compile("\"path\":\"([^\"]+)\"");
+    private static final Pattern NAR_SIZE_FIELD = Pattern.compile("\"narSize\":(\\d+)");
     private static final Pattern NUMBER_FIELD = Pattern.compile("\"(narSize|closureSize)\":(\\d+)");
 
     private final Path storeRoot;
@@ -103,6 +107,63 @@ public final class NixCommands {
             throw new IOException("nix path-info printed no narSize: " + r.stdout().strip());
         }
         return Optional.of(new PathInfo(nar, closure < 0 ? nar : closure));
+    }
+
+    /**
+     * {@code nix path-info --json -r --store <cacheUrl> <path>}: every path of the closure with its NAR
+     * size, as the cache describes them; empty if the cache does not have the path.
+     */
+    public Optional<Map<StorePath, Long>> closure(String cacheUrl, StorePath path, Duration timeout) throws IOException {
+        Result r = run(List.of(nix, "--extra-experimental-features", "nix-command", "path-info", "--json", "-r",
+                "--store", cacheUrl, path.fullPath()), timeout, false);
+        if (!r.ok()) {
+            if (r.stderr().contains("don't know how to build") || r.stderr().contains("is not valid")) {
+                return Optional.empty();
+            }
+            throw new IOException("nix path-info -r failed: " + r.errorLine());
+        }
+        Map<StorePath, Long> sizes = new LinkedHashMap<>();
+        for (String object : topLevelObjects(r.stdout())) {
+            if (object.contains("\"valid\":false")) {
+                return Optional.empty();
+            }
+            Matcher p = PATH_FIELD.matcher(object);
+            Matcher n = NAR_SIZE_FIELD.matcher(object);
+            Optional<StorePath> sp = p.find() ? StorePath.parse(p.group(1)) : Optional.empty();
+            if (sp.isEmpty() || !n.find()) {
+                throw new IOException("nix path-info -r printed a path without path or narSize: " + object);
+            }
+            sizes.put(sp.get(), Long.parseLong(n.group(1)));
+        }
+        if (!sizes.containsKey(path)) {
+            throw new IOException("nix path-info -r did not describe " + path + ": " + r.stdout().strip());
+        }
+        return Optional.of(sizes);
+    }
+
+    /** The objects of a JSON array of objects, as text ({@code nix path-info --json} prints no nested objects). */
+    static List<String> topLevelObjects(String json) {
+        List<String> objects = new ArrayList<>();
+        int depth = 0;
+        int start = -1;
+        boolean inString = false;
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '{' && depth++ == 0) {
+                start = i;
+            } else if (c == '}' && --depth == 0) {
+                objects.add(json.substring(start, i + 1));
+            }
+        }
+        return objects;
     }
 
     /**

@@ -8,6 +8,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.nixnfs.store.StorePath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,8 +64,11 @@ public final class PathFetcher implements AutoCloseable {
 
     /** Fetches with Nix; an interface so the single-flight and limit logic is tested without Nix. */
     public interface Fetcher {
-        /** The closure size the cache reports, or -1 if unknown. */
-        long closureSize(StorePath path, URI cache) throws IOException;
+        /**
+         * What fetching the path would add to the store: the NAR sizes, as the cache reports them, of the
+         * paths of its closure that are not valid here already; -1 if unknown.
+         */
+        long missingSize(StorePath path, URI cache) throws IOException;
 
         /** Fetches the path's closure; returns normally once it is valid in the store. */
         void fetch(StorePath path) throws IOException;
@@ -104,11 +110,13 @@ public final class PathFetcher implements AutoCloseable {
     /**
      * The fetcher for these settings, fetching with real Nix into the store of {@code nix}.
      *
+     * @param valid     whether a path is valid in that store now (the server's index): the size limit counts
+     *                  only the part of a closure that is missing
      * @param onFetched told of every path fetched (the server records it as used now)
      */
-    public static PathFetcher create(FetchSettings settings, NixCommands nix, Consumer<StorePath> onFetched,
-                                     FetchMetrics metrics) {
-        return create(settings, nix, new NixFetcher(nix, settings), onFetched, metrics);
+    public static PathFetcher create(FetchSettings settings, NixCommands nix, Predicate<StorePath> valid,
+                                     Consumer<StorePath> onFetched, FetchMetrics metrics) {
+        return create(settings, nix, new NixFetcher(nix, settings, valid), onFetched, metrics);
     }
 
     /** The same with another way to fetch (tests). */
@@ -228,7 +236,7 @@ public final class PathFetcher implements AutoCloseable {
         try {
             // A path that refers to nothing else is its own closure: no need to ask Nix.
             boolean alone = narinfo.references().stream().allMatch(path::equals);
-            long closure = alone ? narinfo.narSize() : fetcher.closureSize(path, cache);
+            long closure = alone ? narinfo.narSize() : fetcher.missingSize(path, cache);
             if (closure > settings.maxFetchSize()) {
                 finish(path, done, tooLarge(path, closure));
                 return;
@@ -236,7 +244,7 @@ public final class PathFetcher implements AutoCloseable {
             fetcher.fetch(path);
             bytes = Math.max(closure, 0);
             outcome = Outcome.FETCHED;
-            log.info("fetched {} ({} bytes with its closure) from {} in {} ms", path, bytes, cache,
+            log.info("fetched {} ({} bytes with what its closure lacked) from {} in {} ms", path, bytes, cache,
                     (nanoClock.getAsLong() - began) / 1_000_000);
             onFetched.accept(path);
         } catch (IOException | RuntimeException e) {
@@ -277,20 +285,35 @@ public final class PathFetcher implements AutoCloseable {
         io.shutdownNow();
     }
 
-    /** Fetching with real Nix: closure size from {@code nix path-info -S}, the fetch with {@code nix-store --realise}. */
+    /**
+     * Fetching with real Nix: the closure's paths and sizes from {@code nix path-info -r} against the
+     * cache (less those valid here already), the fetch with {@code nix-store --realise}.
+     */
     static final class NixFetcher implements Fetcher {
         private final NixCommands nix;
         private final FetchSettings settings;
+        private final Predicate<StorePath> valid;
 
-        NixFetcher(NixCommands nix, FetchSettings settings) {
+        NixFetcher(NixCommands nix, FetchSettings settings, Predicate<StorePath> valid) {
             this.nix = nix;
             this.settings = settings;
+            this.valid = valid;
         }
 
         @Override
-        public long closureSize(StorePath path, URI cache) throws IOException {
-            return nix.pathInfo(cache.toString(), path, settings.narinfoTimeout().multipliedBy(10))
-                    .map(NixCommands.PathInfo::closureSize).orElse(-1L);
+        public long missingSize(StorePath path, URI cache) throws IOException {
+            Optional<Map<StorePath, Long>> closure = nix.closure(cache.toString(), path,
+                    settings.narinfoTimeout().multipliedBy(10));
+            if (closure.isEmpty()) {
+                return -1;
+            }
+            long missing = 0;
+            for (Map.Entry<StorePath, Long> e : closure.get().entrySet()) {
+                if (!valid.test(e.getKey())) {
+                    missing += e.getValue();
+                }
+            }
+            return missing;
         }
 
         @Override

@@ -80,7 +80,7 @@ class PathFetcherTest {
     private PathFetcher fetcher(FetchSettings settings, long closureSize) {
         PathFetcher f = PathFetcher.create(settings, NixCommands.forStore(tmp), new PathFetcher.Fetcher() {
             @Override
-            public long closureSize(StorePath path, URI cache) {
+            public long missingSize(StorePath path, URI cache) {
                 return closureSize;
             }
 

@@ -33,6 +33,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
+import org.nixnfs.fetch.DaemonTrust;
 import org.nixnfs.fetch.FetchMetrics;
 import org.nixnfs.fetch.FetchSettings;
 import org.nixnfs.fetch.NixCommands;
@@ -72,6 +73,7 @@ import org.nixnfs.store.NixDatabase;
 import org.nixnfs.store.StoreIndex;
 import org.nixnfs.store.StoreIndexHolder;
 import org.nixnfs.store.StorePath;
+import org.nixnfs.store.process.NixEnvironment;
 import org.nixnfs.store.usage.UsageDatabase;
 import org.nixnfs.store.usage.UsageTracker;
 import org.slf4j.Logger;
@@ -383,8 +385,10 @@ public final class NixnfsServer implements AutoCloseable {
         }
         FetchSettings fetch = config.faultIn().effectiveFetch();
         UsageTracker usage = p.usage;
+        StoreIndexHolder index = p.index;
         p.fetcher = p.closeLater(PathFetcher.create(fetch, new NixCommands(config.storeRoot(), config.nixStore(), "nix"),
-                path -> usage.record(path.hashPart(), "fault-in"), new FetchMetrics(p.metrics)));
+                path -> index.current().contains(path), path -> usage.record(path.hashPart(), "fault-in"),
+                new FetchMetrics(p.metrics)));
         log.info("fault-in from {} (closures up to {} bytes)", fetch.substituters(), fetch.maxFetchSize());
         ColdTier coldTier = config.faultIn().coldTier();
         if (coldTier != null) {
@@ -395,6 +399,20 @@ public final class NixnfsServer implements AutoCloseable {
             }
         }
         p.fetcher.narinfoLookup().checkCaches();
+        warnIfTheDaemonIgnoresTheCaches(config, fetch);
+    }
+
+    /** The machine's own store is fetched into through the nix-daemon, which may ignore an untrusted user's caches. */
+    private static void warnIfTheDaemonIgnoresTheCaches(Config config, FetchSettings fetch) {
+        if (NixEnvironment.isChroot(config.storeRoot())) {
+            return;
+        }
+        try {
+            DaemonTrust.check(fetch.substituters(), fetch.trustedPublicKeys()).forEach(problem -> log.warn(
+                    "{}: fault-in will fail; add the user to trusted-users in nix.conf (README, \"Fault-in\")", problem));
+        } catch (IOException e) {
+            log.warn("cannot tell whether the nix-daemon trusts this user for fault-in: {}", e.getMessage());
+        }
     }
 
     /**

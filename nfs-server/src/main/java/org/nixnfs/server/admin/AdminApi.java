@@ -207,6 +207,10 @@ public final class AdminApi {
         m.put("livePaths", plan.livePaths());
         m.put("deadPaths", plan.paths().size());
         m.put("totalBytes", plan.totalBytes());
+        if (!plan.recovery().isEmpty()) { // paths the substituters could not be asked about: kept, asked again next run
+            m.put("recoveryUnknown", plan.recovery().values().stream()
+                    .filter(r -> r.kind() == Recovery.Kind.UNKNOWN).count());
+        }
         m.put("rootsToRemove", plan.rootsToRemove().stream()
                 .map(r -> Map.of("link", r.link().toString(), "target", r.target().fullPath())).toList());
         m.put("paths", plan.paths().stream().map(d -> {
@@ -216,7 +220,8 @@ public final class AdminApi {
             p.put("reason", d.reason());
             Recovery.Source r = plan.recovery().get(d.path());
             if (r != null) { // only when GC requires recoverability (fault-in or a cold tier configured)
-                p.put("recoverable", r.recoverable());
+                p.put("recoverable", r.recoverable()); // GC may delete it (copying it first if need be)
+                p.put("recoveryStatus", r.label());
                 p.put("recovery", r.describe());
             }
             return p;

@@ -13,7 +13,8 @@ final class FaultInOptions {
     CacheOptions caches = new CacheOptions();
 
     @Option(names = "--max-fetch-size", paramLabel = "SIZE", defaultValue = "4G", converter = SizeConverter.class,
-            description = "A path whose closure is larger (NAR size) is not fetched, and is logged. Default: ${DEFAULT-VALUE}.")
+            description = "A path whose fetch would add more (NAR size of the paths of its closure not in the store yet) "
+                    + "is not fetched, and is logged. Default: ${DEFAULT-VALUE}.")
     long maxFetchSize;
 
     @Option(names = "--fetch-negative-ttl", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,

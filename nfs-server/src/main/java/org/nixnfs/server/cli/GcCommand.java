@@ -176,7 +176,7 @@ public final class GcCommand implements Callable<Integer> {
     }
 
     @SuppressWarnings("unchecked")
-    private static void print(Map<String, Object> m) {
+    static void print(Map<String, Object> m) {
         if (m.containsKey("paths")) {
             for (Map<String, Object> root : (Iterable<Map<String, Object>>) m.get("rootsToRemove")) {
                 System.out.println("remove root " + root.get("link") + " -> " + root.get("target"));
@@ -185,14 +185,17 @@ public final class GcCommand implements Callable<Integer> {
                 System.out.printf("%10s  %s%n            %s%n", GcRunResult.humanBytes(((Number) p.get("narSize")).longValue()),
                         p.get("path"), p.get("reason"));
                 if (p.containsKey("recovery")) {
-                    System.out.printf("            %s: %s%n", Boolean.TRUE.equals(p.get("recoverable")) ? "recoverable"
-                            : "KEPT", p.get("recovery"));
+                    System.out.printf("            %s: %s%n", p.get("recoveryStatus"), p.get("recovery"));
                 }
             }
             System.out.printf("%d paths would be deleted, %s; %d live paths stay (policy evaluated at %s)%n",
                     ((Number) m.get("deadPaths")).intValue(),
                     GcRunResult.humanBytes(((Number) m.get("totalBytes")).longValue()),
                     ((Number) m.get("livePaths")).intValue(), m.get("evaluatedAt"));
+            if (m.get("recoveryUnknown") instanceof Number n && n.longValue() > 0) {
+                System.out.printf("%d paths could not be checked (the substituters failed or did not answer): "
+                        + "GC keeps them and asks again next run%n", n.longValue());
+            }
         } else {
             for (Object d : (Iterable<Object>) m.get("deleted")) {
                 System.out.println("deleted " + d);
