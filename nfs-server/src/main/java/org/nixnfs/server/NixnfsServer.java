@@ -316,6 +316,11 @@ public final class NixnfsServer implements AutoCloseable {
         return start(config, Clock.systemUTC(), AccessRecorder.NONE, CompoundObserver.NONE, leaseNanoTime);
     }
 
+    /** With a clock for access times and GC policy and one for NFSv4 leases: tests move both. */
+    public static NixnfsServer start(Config config, Clock clock, LongSupplier leaseNanoTime) throws Exception {
+        return start(config, clock, AccessRecorder.NONE, CompoundObserver.NONE, leaseNanoTime);
+    }
+
     private static NixnfsServer start(Config config, Clock clock, AccessRecorder extraRecorder,
                                       CompoundObserver extraObserver, LongSupplier leaseNanoTime) throws Exception {
         AdminToken adminToken = adminToken(config);
