@@ -276,6 +276,7 @@ public final class NixnfsServer implements AutoCloseable {
         ClientGate gate;
         NfsServer listener;
         GcService gc;
+        Recallable delegationRecalls;
         AdminServer admin;
 
         <T extends AutoCloseable> T closeLater(T c) {
@@ -441,7 +442,7 @@ public final class NixnfsServer implements AutoCloseable {
         StateManager state = p.state;
         Recovery recovery = p.fetcher == null ? null : gcRecovery(config, p.fetcher, p);
         // A delegated path is live until GC recalls its delegations, which it does just before deleting it.
-        Recallable delegations = config.delegations() ? new DelegationRecalls(state,
+        Recallable delegations = p.delegationRecalls = config.delegations() ? new DelegationRecalls(state,
                 new CallbackClient(p.reverseCalls, Duration.ofSeconds(10)), recallWait(config.leaseSeconds()))
                 : Recallable.NONE;
         p.gc = new GcService(config.gcPolicy(), new NixStoreCommand(config.storeRoot(), config.nixStore()),
@@ -629,6 +630,11 @@ public final class NixnfsServer implements AutoCloseable {
 
     public UsageTracker usage() {
         return parts.usage;
+    }
+
+    /** What GC uses to recall the delegations on paths it is about to delete. */
+    public Recallable delegationRecalls() {
+        return parts.delegationRecalls;
     }
 
     public GcService gc() {

@@ -60,6 +60,23 @@ public final class Nfs4TestClient implements AutoCloseable {
 
     private final java.util.concurrent.BlockingQueue<Recall> recalls = new java.util.concurrent.LinkedBlockingQueue<>();
     private boolean backchannel;
+    private int expectedCallbackProgram = CALLBACK_PROGRAM;
+    private final List<RpcTestClient.IncomingCall> callbacks = new ArrayList<>();
+
+    /** Callbacks from now on must name this program (after a BACKCHANNEL_CTL). */
+    public void expectCallbackProgram(int program) {
+        expectedCallbackProgram = program;
+    }
+
+    /** Answers callbacks on this connection from now on (for a backchannel bound later). */
+    public void acceptCallbacks() {
+        rpc.onCall(this::answerCallback);
+    }
+
+    /** The callbacks answered so far. */
+    public List<RpcTestClient.IncomingCall> callbacks() {
+        return callbacks;
+    }
 
     /**
      * A 4.1+ client whose session has a backchannel on its connection (CREATE_SESSION with
@@ -76,9 +93,10 @@ public final class Nfs4TestClient implements AutoCloseable {
     /** CB_COMPOUND: CB_SEQUENCE echoed, CB_RECALL remembered; all NFS4_OK. */
     private io.netty.buffer.ByteBuf answerCallback(RpcTestClient.IncomingCall call) {
         XdrDecoder d = call.args();
-        if (call.program() != CALLBACK_PROGRAM || call.version() != 1 || call.procedure() != 1) {
+        if (call.program() != expectedCallbackProgram || call.version() != 1 || call.procedure() != 1) {
             throw new AssertionError("unexpected callback " + call);
         }
+        callbacks.add(call);
         d.readString(1024); // tag
         d.readInt(); // minor version
         d.readInt(); // callback ident

@@ -25,7 +25,7 @@ public final class RpcTestClient implements AutoCloseable {
     private final java.util.ArrayDeque<IncomingCall> answered = new java.util.ArrayDeque<>();
 
     /** A call the server made on this connection (a backchannel callback), positioned at its arguments. */
-    public record IncomingCall(int xid, int program, int version, int procedure, XdrDecoder args) {
+    public record IncomingCall(int xid, int program, int version, int procedure, int credentialFlavor, XdrDecoder args) {
     }
 
     /** Answers the server's calls: returns the procedure's results (after an accepted, successful header). */
@@ -159,11 +159,11 @@ public final class RpcTestClient implements AutoCloseable {
         int program = d.readInt();
         int version = d.readInt();
         int procedure = d.readInt();
-        d.readInt(); // credential
+        int flavor = d.readInt();
         d.skipOpaque(400);
         d.readInt(); // verifier
         d.skipOpaque(400);
-        IncomingCall call = new IncomingCall(xid, program, version, procedure, d);
+        IncomingCall call = new IncomingCall(xid, program, version, procedure, flavor, d);
         if (callHandler == null) {
             throw new AssertionError("the server called this client (program " + program + "), which takes no calls");
         }
