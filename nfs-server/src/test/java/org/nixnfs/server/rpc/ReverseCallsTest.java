@@ -2,6 +2,7 @@ package org.nixnfs.server.rpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -74,7 +75,7 @@ class ReverseCallsTest {
         results.release();
         ch.writeInbound(reply(xid1, Rpc.SUCCESS, 8));
         first.get().release();
-        assertEquals(null, ch.readInbound(), "replies to our calls are not the dispatcher's");
+        assertNull(ch.readInbound(), "replies to our calls are not the dispatcher's");
     }
 
     @Test
@@ -84,7 +85,7 @@ class ReverseCallsTest {
         assertSame(clientCall, ch.readInbound(), "the client's own calls go on to the dispatcher");
         ByteBuf stray = reply(12345, Rpc.SUCCESS, 0);
         ch.writeInbound(stray);
-        assertEquals(null, ch.readInbound());
+        assertNull(ch.readInbound());
         assertEquals(0, stray.refCnt(), "a reply nobody waits for is dropped and released");
     }
 
