@@ -55,10 +55,10 @@ public final class ServeCommand implements Callable<Integer> {
             description = "NFSv4 lease: clients that stop renewing for this long lose their state. Default: ${DEFAULT-VALUE}.")
     int leaseSeconds;
 
-    @Option(names = "--delegations", paramLabel = "on|off", defaultValue = "on", converter = OnOff.class,
+    @Option(names = "--delegations", paramLabel = "on|off", defaultValue = "on", converter = OnOff.Converter.class,
             description = "Read delegations for NFSv4.1/4.2 clients with a backchannel: they open, revalidate and close "
                     + "store files without asking the server again; GC recalls them first. Default: ${DEFAULT-VALUE}.")
-    boolean delegations;
+    OnOff delegations;
 
     @Option(names = "--worker-threads", paramLabel = "N",
             description = "Threads that run NFS requests. Default: 4 per core, at least 8.")
@@ -176,7 +176,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .usagePull(usageFrom.isEmpty() ? null : new NixnfsServer.Config.UsagePull(usageFrom, usagePullInterval))
                 .faultIn(faultIn.config(root))
                 .security(security)
-                .delegations(delegations);
+                .delegations(delegations.on());
         if (workerThreads != null) {
             config.workerThreads(workerThreads);
         }
@@ -220,15 +220,17 @@ public final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** "on" or "off", nothing else. */
-    static final class OnOff implements CommandLine.ITypeConverter<Boolean> {
-        @Override
-        public Boolean convert(String value) {
-            return switch (value) {
-                case "on" -> true;
-                case "off" -> false;
-                default -> throw new CommandLine.TypeConversionException("'" + value + "' is neither on nor off");
-            };
+    /** "on" or "off", nothing else (a type of its own: picocli would take a boolean option for a flag). */
+    record OnOff(boolean on) {
+        static final class Converter implements CommandLine.ITypeConverter<OnOff> {
+            @Override
+            public OnOff convert(String value) {
+                return switch (value) {
+                    case "on" -> new OnOff(true);
+                    case "off" -> new OnOff(false);
+                    default -> throw new CommandLine.TypeConversionException("'" + value + "' is neither on nor off");
+                };
+            }
         }
     }
 }
