@@ -23,7 +23,8 @@ import org.nixnfs.server.testing.TestStore;
 /**
  * The NFSv4.1 backchannel over real sockets: BIND_CONN_TO_SESSION binds one to a session made
  * without it (then OPENs get delegations), BACKCHANNEL_CTL changes the program and credential
- * callbacks carry, and a session whose backchannel connection is gone says so in SEQUENCE's
+ * callbacks carry, a recalled client reopens its file with CLAIM_DELEG_CUR_FH and returns the
+ * delegation, and a session whose backchannel connection is gone says so in SEQUENCE's
  * flags until a connection is bound again.
  */
 class BackchannelTest {
@@ -34,6 +35,9 @@ class BackchannelTest {
     static final int CDFC4_BACK_OR_BOTH = 7;
     static final int CDFS4_BOTH = 3;
     static final int SEQ4_STATUS_CB_PATH_DOWN_SESSION = 0x200;
+    static final int SHARE_ACCESS_WANT_NO_DELEG = 0x0400;
+    static final int OP_OPEN = 18;
+    static final int CLAIM_DELEG_CUR_FH = 5;
 
     static TestStore store;
     static NixnfsServer server;
@@ -69,6 +73,8 @@ class BackchannelTest {
             assertEquals(CDFS4_BOTH, bound.i32());
             assertFalse(bound.bool());
 
+            Nfs4TestClient.Opened notWanted = c.open(dir, "tool", 1 | SHARE_ACCESS_WANT_NO_DELEG);
+            assertNull(notWanted.delegation(), "a client that wants none gets none (OPEN_DELEGATE_NONE_EXT)");
             Nfs4TestClient.Opened second = c.open(dir, "tool");
             Nfs4TestClient.Delegated d = second.delegation();
             assertNotNull(d, "a delegation once the backchannel is bound");
@@ -94,6 +100,11 @@ class BackchannelTest {
                 List<RpcTestClient.IncomingCall> calls = c.callbacks();
                 assertEquals(RpcTestClient.AUTH_SYS, calls.get(calls.size() - 1).credentialFlavor(),
                         "the credential BACKCHANNEL_CTL asked for");
+                // A client with the file open under the delegation opens it for real before returning it.
+                CompoundReply reopened = c.compound(c.newCompound().putFh(second.fh()).op(OP_OPEN).i32(0).i32(1).i32(0)
+                        .i64(c.clientId()).string("reopener").i32(0).i32(CLAIM_DELEG_CUR_FH).stateId(d.seqid(), d.other()));
+                assertEquals(0, reopened.next(22));
+                assertEquals(0, reopened.next(OP_OPEN), "OPEN with CLAIM_DELEG_CUR_FH and the delegation's stateid");
                 assertEquals(0, c.delegReturn(second.fh(), d.seqid(), d.other()));
                 recall.get(60, TimeUnit.SECONDS);
             } finally {

@@ -319,7 +319,12 @@ public final class Nfs4TestClient implements AutoCloseable {
     }
 
     public Opened open(byte[] dirFh, String name) throws IOException {
-        Compound c = newCompound().putFh(dirFh).op(18).i32(0).i32(1).i32(0).i64(clientId).string("owner")
+        return open(dirFh, name, 1);
+    }
+
+    /** OPEN with these share_access bits (read, and any "want" bits of 4.1). */
+    public Opened open(byte[] dirFh, String name, int shareAccess) throws IOException {
+        Compound c = newCompound().putFh(dirFh).op(18).i32(0).i32(shareAccess).i32(0).i64(clientId).string("owner")
                 .i32(0).i32(0).string(name).getFh();
         CompoundReply r = compound(c);
         check(r.next(22));
