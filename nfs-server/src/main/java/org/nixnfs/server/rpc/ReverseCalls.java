@@ -61,6 +61,9 @@ public final class ReverseCalls extends ChannelInboundHandlerAdapter {
         }
         int xid = nextXid.getAndIncrement();
         pending.put(xid, reply);
+        // A caller that stops waiting (a timeout) completes the future: forget the call then, and
+        // drop its reply should it come after all.
+        reply.whenComplete((r, e) -> pending.remove(xid, reply));
         XdrEncoder out = new XdrEncoder(ch.alloc());
         try {
             out.writeInt(xid).writeInt(Rpc.CALL).writeInt(Rpc.RPC_VERSION).writeInt(program).writeInt(version)

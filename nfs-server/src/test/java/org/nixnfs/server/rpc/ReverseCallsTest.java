@@ -98,6 +98,17 @@ class ReverseCallsTest {
     }
 
     @Test
+    void aCallGivenUpOnIsForgottenAndItsLateReplyDropped() {
+        CompletableFuture<ByteBuf> f = call(7);
+        int xid = sentCall(7);
+        f.completeExceptionally(new java.util.concurrent.TimeoutException()); // what orTimeout does
+        ByteBuf late = reply(xid, Rpc.SUCCESS, 0);
+        ch.writeInbound(late);
+        assertNull(ch.readInbound());
+        assertEquals(0, late.refCnt());
+    }
+
+    @Test
     void aClosedConnectionFailsWhatWaits() {
         CompletableFuture<ByteBuf> f = call(7);
         sentCall(7);
