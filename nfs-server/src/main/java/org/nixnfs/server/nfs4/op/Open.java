@@ -30,9 +30,11 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * CLAIM_DELEGATE_CUR / CLAIM_DELEG_CUR_FH with the delegation's stateid.
  *
  * <p><b>No reclaim of delegations.</b> After a restart every delegation stateid is stale; a
- * CLAIM_PREVIOUS that names a delegation type gets its open but no delegation, and
- * CLAIM_DELEGATE_PREV is NOTSUPP, both of which RFC 8881 (sections 10.2.1, 18.16.3) allows for
- * read delegations; the client then just opens as usual.
+ * CLAIM_PREVIOUS that names a delegation type gets its open but no delegation (whether an OPEN
+ * gets one is always the server's choice), and CLAIM_DELEGATE_PREV, which is optional, is
+ * NOTSUPP. A read delegation holds no data the server needs back, so the client loses nothing:
+ * it keeps its opens and gets new delegations on its next OPENs (KernelClientTest's restart
+ * check, with 4.2 and 4.1 mounts holding delegations, sees no error).
  */
 public final class Open implements Operation<Open.Arguments> {
     static final int SHARE_ACCESS_READ = 1;
