@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
  * whenever it comes (see {@link #checkReclaim}), and new opens are never held back for reclaims.
  *
  * <p>This class keeps client ids, sessions and leases; opens and locks are in {@link OpenTable},
+ * read delegations in {@link DelegationTable} (revoked here, by the lease housekeeping),
  * and stateids are checked here (they name this instance's epoch and may renew a 4.0 lease).
  *
  * <p><b>Locking rule.</b> Every method that adds, replaces or removes a client or a session is
