@@ -5,12 +5,17 @@
 # repetition, each time on a fresh mount (cold client cache), and prints one line per run:
 #
 #   RESULT server=NAME rep=N exec_ms=.. read_ms=.. ls_ms=.. total_ms=.. files=.. bytes=..
+#          execs=.. actions_ms=.. actions=..
 #
 # The workload, timed in three phases on a mount at /nix/store:
 #   exec  run every executable file of the closure (each is a /bin/sh script padded with
 #         data; gcc's driver runs cc1, as and ld by store path), then the cc wrapper
 #   read  read every regular file of the closure whole (cat > /dev/null)
 #   ls    ls -lR of every store path of the closure (READDIR, GETATTR, READLINK)
+# and a fourth, not in total_ms, on the same (now warm) mount, shaped like the build actions one
+# executor runs again and again:
+#   actions  ACTIONS times: open and read the same HEADERS headers (as a compile includes
+#            them) and run the cc wrapper; what repeats here is what read delegations save
 #
 # Environment (run-guest passes them):
 #   SERVERS   "name:port name:port" (required), e.g. "nixnfs:20691 ganesha:20690"
@@ -20,6 +25,8 @@
 #             these files yet (server-side caches cold); reported, not in the medians
 #   VERS      NFS minor version to mount with (default 4.1)
 #   OPTS      more mount options (default: the executor options of the top-level README)
+#   ACTIONS   repetitions of the actions phase (default 10; 0: no actions phase)
+#   HEADERS   headers each action opens (default 200: the closure's first .h files)
 # Files: /files/closure (store path basenames, one a line), /files/expect (expected
 # "files bytes" of the closure), /files/cc (the cc wrapper's path below /nix/store).
 
@@ -41,6 +48,8 @@ echo "_ 0 0 0" > /tmp/ms.none
 closure=$(cat /files/closure)
 read -r want_files want_bytes < /files/expect
 cc=$(cat /files/cc)
+ACTIONS=${ACTIONS:-10}
+HEADERS=${HEADERS:-200}
 
 # opstats NAME REP PHASE PREVIOUS: per-operation counts and times of PHASE as the client
 # saw them (from /proc/self/mountstats, minus the snapshot PREVIOUS taken after the phase
@@ -89,6 +98,17 @@ run_one() {  # NAME PORT REP
     for b in $(find "$p" -type f -exec stat -c %s {} +); do files=$((files + 1)) bytes=$((bytes + b)); done
   done
   opstats "$1" "$3" ls /tmp/ms.read
+  # actions: the same headers and compiler again and again (the list is made untimed)
+  for p in $closure; do find "$p" -type f -name '*.h'; done | head -n "$HEADERS" > /tmp/headers
+  t4=$(now_ms)
+  a=0
+  while [ $a -lt "$ACTIONS" ]; do
+    while read -r h; do cat "$h" > /dev/null || { echo "FAIL: $1: action $a: read $h"; failed=$((failed + 1)); }; done < /tmp/headers
+    "$M/$cc" -c hello.c > /dev/null 2>&1 || { echo "FAIL: $1: action $a: run $cc"; failed=$((failed + 1)); }
+    a=$((a + 1))
+  done
+  t5=$(now_ms)
+  opstats "$1" "$3" actions /tmp/ms.ls
   cd /
   n=0; until umount $M 2>/dev/null || [ $n -ge 5 ]; do n=$((n + 1)); sleep 1; done
   if [ "$files" != "$want_files" ] || [ "$bytes" != "$want_bytes" ]; then
@@ -96,7 +116,7 @@ run_one() {  # NAME PORT REP
     failed=$((failed + 1))
   fi
   case $cc_out in *"cc1 (nixnfs bench GCC)"*"GNU ld"*) ;; *) echo "FAIL: $1: cc printed: $cc_out"; failed=$((failed + 1)) ;; esac
-  echo "RESULT server=$1 rep=$3 exec_ms=$((t1 - t0)) read_ms=$((t2 - t1)) ls_ms=$((t3 - t2)) total_ms=$((t3 - t0)) files=$files bytes=$bytes execs=$n_exec"
+  echo "RESULT server=$1 rep=$3 exec_ms=$((t1 - t0)) read_ms=$((t2 - t1)) ls_ms=$((t3 - t2)) total_ms=$((t3 - t0)) files=$files bytes=$bytes execs=$n_exec actions_ms=$((t5 - t4)) actions=$ACTIONS"
 }
 
 rep=1
