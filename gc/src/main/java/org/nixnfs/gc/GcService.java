@@ -24,8 +24,16 @@ import org.slf4j.LoggerFactory;
 public final class GcService {
     private static final Logger log = LoggerFactory.getLogger(GcService.class);
 
-    /** What the server knows that GC must respect. */
-    public record Facts(Supplier<StoreIndex> index, Supplier<Map<String, Long>> lastUse, Supplier<Set<String>> openPaths) {
+    /**
+     * What the server knows that GC must respect. {@code openPaths}: paths with files open on
+     * clients; {@code recallable}: paths held by delegations, live until recalled: a run recalls
+     * them on the paths it is about to delete (see {@link #collect(long)}).
+     */
+    public record Facts(Supplier<StoreIndex> index, Supplier<Map<String, Long>> lastUse, Supplier<Set<String>> openPaths,
+                        Recallable recallable) {
+        public Facts(Supplier<StoreIndex> index, Supplier<Map<String, Long>> lastUse, Supplier<Set<String>> openPaths) {
+            this(index, lastUse, openPaths, Recallable.NONE);
+        }
     }
 
     /**
@@ -122,8 +130,14 @@ public final class GcService {
                 Map<String, Long> usedAtPlan = facts.lastUse().get();
                 GcPlan plan = plan(usedAtPlan);
                 GcPlan chosen = bytes == Long.MAX_VALUE ? plan : plan.limitedTo(bytes);
-                GcRunResult r = new GcRunner(nix, policy.batchSize(), recovery).run(chosen,
-                        planned -> revived(planned, usedAtPlan), clock::instant);
+                Set<String> recalled = recallHolds(chosen);
+                GcRunResult r;
+                try {
+                    r = new GcRunner(nix, policy.batchSize(), recovery).run(chosen,
+                            planned -> revived(planned, usedAtPlan), clock::instant);
+                } finally {
+                    facts.recallable().recallDone(recalled);
+                }
                 if (recovery != null && recovery.coldTier() != null) {
                     ColdTierPruner.prune(recovery.coldTier());
                 }
@@ -142,6 +156,32 @@ public final class GcService {
         }
     }
 
+    /**
+     * Recalls the holds (delegations) on the planned paths and waits for their release: a path
+     * still held after that is live, so the run then stops before it (see {@link #revived}).
+     */
+    private Set<String> recallHolds(GcPlan chosen) throws IOException {
+        Set<String> held = facts.recallable().held();
+        Set<String> toRecall = new HashSet<>();
+        for (GcPlan.DeadPath d : chosen.paths()) {
+            if (held.contains(d.path().hashPart())) {
+                toRecall.add(d.path().hashPart());
+            }
+        }
+        if (toRecall.isEmpty()) {
+            return toRecall;
+        }
+        log.info("recalling the delegations on {} planned paths before deleting them", toRecall.size());
+        try {
+            facts.recallable().recall(toRecall);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            facts.recallable().recallDone(toRecall);
+            throw new IOException("interrupted while recalling delegations", e);
+        }
+        return toRecall;
+    }
+
     private void tell(Consumer<Listener> event) {
         for (Listener l : listeners) {
             try {
@@ -156,7 +196,8 @@ public final class GcService {
     private Set<StorePath> revived(List<GcPlan.DeadPath> planned, Map<String, Long> usedAtPlan) {
         StoreIndex index = facts.index().get();
         Map<String, Long> usedNow = facts.lastUse().get();
-        Set<String> open = facts.openPaths().get();
+        Set<String> open = new HashSet<>(facts.openPaths().get());
+        open.addAll(facts.recallable().held());
         Set<StorePath> pinned = pins.pins();
         Set<StorePath> revived = new HashSet<>();
         for (GcPlan.DeadPath d : planned) {

@@ -42,6 +42,7 @@ import org.nixnfs.gc.GcPolicy;
 import org.nixnfs.gc.GcService;
 import org.nixnfs.gc.NixStoreCommand;
 import org.nixnfs.gc.PinStore;
+import org.nixnfs.gc.Recallable;
 import org.nixnfs.gc.Recovery;
 import org.nixnfs.server.admin.AdminApi;
 import org.nixnfs.server.admin.AdminServer;
@@ -52,7 +53,9 @@ import org.nixnfs.server.metrics.ServerMetrics;
 import org.nixnfs.server.net.ClientGate;
 import org.nixnfs.server.net.NfsServer;
 import org.nixnfs.server.nfs4.AccessRecorder;
+import org.nixnfs.server.nfs4.CallbackClient;
 import org.nixnfs.server.nfs4.CompoundObserver;
+import org.nixnfs.server.nfs4.DelegationRecalls;
 import org.nixnfs.server.nfs4.CompoundProcessor;
 import org.nixnfs.server.nfs4.Nfs4Program;
 import org.nixnfs.server.nfs4.NfsServices;
@@ -62,6 +65,7 @@ import org.nixnfs.server.nfs4.state.StateManager;
 import org.nixnfs.server.publish.NixCopy;
 import org.nixnfs.server.publish.Publisher;
 import org.nixnfs.server.replica.UsagePuller;
+import org.nixnfs.server.rpc.ReverseCalls;
 import org.nixnfs.server.rpc.RpcDispatcher;
 import org.nixnfs.server.vfs.CacheSettings;
 import org.nixnfs.server.vfs.ExportFileSystem;
@@ -104,12 +108,13 @@ public final class NixnfsServer implements AutoCloseable {
      * @param usagePull      replicas whose usage to pull into this server's (--usage-from); null for none
      * @param faultIn        binary caches missing store paths are fetched from, the cold tier GC copies to (off: none)
      * @param security       who may connect and how much one client may hold
+     * @param delegations    whether 4.1/4.2 OPENs get read delegations (where the client has a backchannel)
      */
     public record Config(Path storeRoot, String exportPath, InetSocketAddress listen, InetSocketAddress adminListen,
                          Path stateDir, int leaseSeconds, int workerThreads, int ioThreads, CacheSettings cache,
                          int maxConnections, GcPolicy gcPolicy, Duration gcInterval, String nixStore,
                          Publishing publish, UsagePull usagePull, FaultInConfig faultIn,
-                         SecuritySettings security) {
+                         SecuritySettings security, boolean delegations) {
         /** The defaults for everything but where the store is, where to listen and where state goes. */
         public static Builder builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
             return new Builder(storeRoot, listen, stateDir);
@@ -120,7 +125,7 @@ public final class NixnfsServer implements AutoCloseable {
             return new Builder(storeRoot, listen, stateDir).exportPath(exportPath).adminListen(adminListen)
                     .leaseSeconds(leaseSeconds).workerThreads(workerThreads).ioThreads(ioThreads).cache(cache)
                     .maxConnections(maxConnections).gc(gcPolicy, gcInterval).nixStore(nixStore).publish(publish).usagePull(usagePull)
-                    .faultIn(faultIn).security(security);
+                    .faultIn(faultIn).security(security).delegations(delegations);
         }
 
         /**
@@ -165,6 +170,7 @@ public final class NixnfsServer implements AutoCloseable {
             private UsagePull usagePull;
             private FaultInConfig faultIn = FaultInConfig.disabled();
             private SecuritySettings security = SecuritySettings.defaults();
+            private boolean delegations = true;
 
             private Builder(Path storeRoot, InetSocketAddress listen, Path stateDir) {
                 this.storeRoot = storeRoot;
@@ -240,10 +246,16 @@ public final class NixnfsServer implements AutoCloseable {
                 return this;
             }
 
+            /** Read delegations for 4.1/4.2 clients with a backchannel; on by default. */
+            public Builder delegations(boolean on) {
+                delegations = on;
+                return this;
+            }
+
             public Config build() {
                 return new Config(storeRoot, exportPath, listen, adminListen, stateDir, leaseSeconds, workerThreads,
                         ioThreads, cache, maxConnections, gcPolicy, gcInterval, nixStore, publish, usagePull,
-                        faultIn, security);
+                        faultIn, security, delegations);
             }
         }
     }
@@ -267,9 +279,11 @@ public final class NixnfsServer implements AutoCloseable {
         PathFetcher fetcher;
         ExportFileSystem fs;
         StateManager state;
+        ReverseCalls reverseCalls;
         ClientGate gate;
         NfsServer listener;
         GcService gc;
+        Recallable delegationRecalls;
         AdminServer admin;
 
         <T extends AutoCloseable> T closeLater(T c) {
@@ -308,6 +322,11 @@ public final class NixnfsServer implements AutoCloseable {
     /** @param leaseNanoTime the monotonic clock NFSv4 leases run on (tests move it instead of waiting) */
     public static NixnfsServer start(Config config, LongSupplier leaseNanoTime) throws Exception {
         return start(config, Clock.systemUTC(), AccessRecorder.NONE, CompoundObserver.NONE, leaseNanoTime);
+    }
+
+    /** With a clock for access times and GC policy and one for NFSv4 leases: tests move both. */
+    public static NixnfsServer start(Config config, Clock clock, LongSupplier leaseNanoTime) throws Exception {
+        return start(config, clock, AccessRecorder.NONE, CompoundObserver.NONE, leaseNanoTime);
     }
 
     private static NixnfsServer start(Config config, Clock clock, AccessRecorder extraRecorder,
@@ -402,7 +421,9 @@ public final class NixnfsServer implements AutoCloseable {
         NfsServices.Limits limits = NfsServices.Limits.defaults();
         NfsServices services = new NfsServices(p.fs, p.state,
                 new AttributeEncoder(config.exportPath(), config.leaseSeconds(), limits.maxRead()),
-                accessRecorder(p.usage, extraRecorder), limits, serverOwner());
+                notWhileRecalling(p.state, accessRecorder(p.usage, extraRecorder)), limits, serverOwner(),
+                config.delegations());
+        p.reverseCalls = new ReverseCalls();
         CompoundProcessor processor = new CompoundProcessor(services, new Operations(),
                 CompoundObserver.both(new NfsMetrics(p.metrics), extraObserver));
         ThreadPoolExecutor workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 60,
@@ -414,7 +435,7 @@ public final class NixnfsServer implements AutoCloseable {
         // Back-pressure per connection: at most 256 calls or 8 MiB of requests in flight.
         RpcDispatcher dispatcher = new RpcDispatcher(List.of(new Nfs4Program(processor)), workers, 256, 8 << 20);
         p.gate = new ClientGate(security.allow(), security.requirePrivilegedPort(), security.maxConnectionsPerClient());
-        p.listener = p.closeLater(new NfsServer(config.listen(), dispatcher, p.gate,
+        p.listener = p.closeLater(new NfsServer(config.listen(), dispatcher, p.reverseCalls, p.gate,
                 new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(), 120,
                         security.stalledRecordTimeout(), security.idleTimeout())));
     }
@@ -429,10 +450,22 @@ public final class NixnfsServer implements AutoCloseable {
         UsageTracker usage = p.usage;
         StateManager state = p.state;
         Recovery recovery = p.fetcher == null ? null : gcRecovery(config, p.fetcher, p);
+        // A delegated path is live until GC recalls its delegations, which it does just before deleting it.
+        Recallable delegations = p.delegationRecalls = config.delegations() ? new DelegationRecalls(state,
+                new CallbackClient(p.reverseCalls, Duration.ofSeconds(10)), recallWait(config.leaseSeconds()))
+                : Recallable.NONE;
         p.gc = new GcService(config.gcPolicy(), new NixStoreCommand(config.storeRoot(), config.nixStore()),
-                new GcService.Facts(index::current, () -> lastUse(usage), state::openStorePaths),
+                new GcService.Facts(index::current, () -> lastUse(usage), state::openStorePaths, delegations),
                 new PinStore(config.stateDir()), clock, hashes -> forget(usage, hashes), recovery);
         p.gc.addListener(new GcMetrics(p.metrics, config.gcPolicy()));
+    }
+
+    /**
+     * How long GC waits for recalled delegations: past the lease, after which the housekeeping
+     * (every second) revokes those not returned, so that the wait ends with the path free.
+     */
+    static Duration recallWait(int leaseSeconds) {
+        return Duration.ofSeconds(leaseSeconds + 5L);
     }
 
     /** GC's recoverability check, with its own narinfo lookup (its own limits, its own threads). */
@@ -470,6 +503,7 @@ public final class NixnfsServer implements AutoCloseable {
         ServerMetrics.bindNfsState(p.metrics, p.state, listener::openConnections);
         ServerMetrics.bindConnectionRefusals(p.metrics, p.gate);
         ServerMetrics.bindStateLimits(p.metrics, p.state.limits());
+        ServerMetrics.bindDelegations(p.metrics, p.state.delegations());
         ServerMetrics.bindCaches(p.metrics, p.fs.caches());
         ServerMetrics.bindStore(p.metrics, p.index, p.watcher, p.fs::fsStats);
         ServerMetrics.bindUsage(p.metrics, p.usage);
@@ -527,6 +561,19 @@ public final class NixnfsServer implements AutoCloseable {
         p.admin = p.closeLater(new AdminServer(config.adminListen(), new AdminApi(registry::scrape,
                 () -> index.current().size() > 0 || listener.localAddress() != null, index::current,
                 p.usage::snapshot, p.gc, token)));
+    }
+
+    /**
+     * Uses of a path whose delegations GC is recalling are not recorded: the clients' DELEGRETURNs
+     * (PUTFH of a file in it) would otherwise make the path used again and stop the deletion. A
+     * client that still needs the file opens it first (CLAIM_DELEG_CUR_FH), which keeps the path.
+     */
+    private static AccessRecorder notWhileRecalling(StateManager state, AccessRecorder recorder) {
+        return (hash, client) -> {
+            if (!state.delegations().recalling(hash)) {
+                recorder.accessed(hash, client);
+            }
+        };
     }
 
     private static AccessRecorder accessRecorder(UsageTracker usage, AccessRecorder extra) {
@@ -592,6 +639,11 @@ public final class NixnfsServer implements AutoCloseable {
 
     public UsageTracker usage() {
         return parts.usage;
+    }
+
+    /** What GC uses to recall the delegations on paths it is about to delete. */
+    public Recallable delegationRecalls() {
+        return parts.delegationRecalls;
     }
 
     public GcService gc() {

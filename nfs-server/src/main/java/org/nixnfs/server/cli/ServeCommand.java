@@ -55,6 +55,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "NFSv4 lease: clients that stop renewing for this long lose their state. Default: ${DEFAULT-VALUE}.")
     int leaseSeconds;
 
+    @Option(names = "--delegations", paramLabel = "on|off", defaultValue = "on", converter = OnOff.Converter.class,
+            description = "Read delegations for NFSv4.1/4.2 clients with a backchannel: they open, revalidate and close "
+                    + "store files without asking the server again; GC recalls them first. Default: ${DEFAULT-VALUE}.")
+    OnOff delegations;
+
     @Option(names = "--worker-threads", paramLabel = "N",
             description = "Threads that run NFS requests. Default: 4 per core, at least 8.")
     Integer workerThreads;
@@ -179,7 +184,8 @@ public final class ServeCommand implements Callable<Integer> {
                 .publish(publishTo == null ? null : NixnfsServer.Config.Publishing.to(publishTo, signingKey))
                 .usagePull(usagePull())
                 .faultIn(faultIn.config(root))
-                .security(security);
+                .security(security)
+                .delegations(delegations.on());
         if (workerThreads != null) {
             config.workerThreads(workerThreads);
         }
@@ -229,6 +235,20 @@ public final class ServeCommand implements Callable<Integer> {
                 Defaults.RECOMMENDED_MOUNT_OPTIONS, host, exportPath);
         if (!Files.isDirectory(Path.of(StorePath.STORE_DIR)) || !root.equals(Path.of("/"))) {
             System.out.println("(Stop with Ctrl-C.)");
+        }
+    }
+
+    /** "on" or "off", nothing else (a type of its own: picocli would take a boolean option for a flag). */
+    record OnOff(boolean on) {
+        static final class Converter implements CommandLine.ITypeConverter<OnOff> {
+            @Override
+            public OnOff convert(String value) {
+                return switch (value) {
+                    case "on" -> new OnOff(true);
+                    case "off" -> new OnOff(false);
+                    default -> throw new CommandLine.TypeConversionException("'" + value + "' is neither on nor off");
+                };
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.nixnfs.server.net.ClientGate;
+import org.nixnfs.server.nfs4.state.DelegationTable;
 import org.nixnfs.server.nfs4.state.StateLimits;
 import org.nixnfs.server.nfs4.state.StateManager;
 import org.nixnfs.server.vfs.FsStats;
@@ -44,6 +45,22 @@ public final class ServerMetrics {
                 .description("Files open on clients (NFSv4 open states)").strongReference(true).register(r);
         Gauge.builder("nixnfs.nfs.connections", connections, IntSupplier::getAsInt)
                 .description("Open TCP connections to the NFS listener").strongReference(true).register(r);
+    }
+
+    /**
+     * {@code nixnfs_nfs_delegations}: read delegations held (revoked ones not freed yet included);
+     * {@code nixnfs_nfs_delegation_recalls_total{outcome}}: delegations GC recalled, by outcome:
+     * returned (DELEGRETURN) or revoked (not returned within a lease).
+     */
+    public static void bindDelegations(MeterRegistry r, DelegationTable delegations) {
+        Gauge.builder("nixnfs.nfs.delegations", delegations, DelegationTable::count)
+                .description("Read delegations clients hold").strongReference(true).register(r);
+        FunctionCounter.builder("nixnfs.nfs.delegation.recalls", delegations, DelegationTable::recallsReturned)
+                .description("Delegations recalled before GC deleted their path, by outcome")
+                .tag("outcome", "returned").register(r);
+        FunctionCounter.builder("nixnfs.nfs.delegation.recalls", delegations, DelegationTable::recallsRevoked)
+                .description("Delegations recalled before GC deleted their path, by outcome")
+                .tag("outcome", "revoked").register(r);
     }
 
     /** {@code nixnfs_nfs_connections_refused_total{reason}}: connections closed at accept, by {@link ClientGate.Refusal}. */

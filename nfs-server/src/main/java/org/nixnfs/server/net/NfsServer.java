@@ -16,13 +16,14 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.nixnfs.server.rpc.RecordMarkingDecoder;
 import org.nixnfs.server.rpc.RecordMarkingEncoder;
+import org.nixnfs.server.rpc.ReverseCalls;
 import org.nixnfs.server.rpc.RpcDispatcher;
 
 /**
  * The TCP listener. A connection the {@link ClientGate} refuses is closed as it is accepted, before
  * it is registered or has a pipeline; the others get this pipeline, in order:
  * connection limit → idle/stalled-record close → record marking decode → record marking encode → write timeout →
- * RPC dispatch (to the worker pool) → error handling.
+ * replies to our backchannel calls ({@link ReverseCalls}) → RPC dispatch (to the worker pool) → error handling.
  *
  * <p>NIO, not epoll: Netty's NIO transport hands a {@link io.netty.channel.FileRegion} to
  * {@code FileChannel.transferTo} on the socket itself, which is sendfile(2), for our shared
@@ -42,6 +43,12 @@ public final class NfsServer implements AutoCloseable {
     /** @param gate admits or refuses each accepted connection before its pipeline is built */
     public NfsServer(InetSocketAddress listen, RpcDispatcher dispatcher, ClientGate gate, Options options)
             throws InterruptedException {
+        this(listen, dispatcher, new ReverseCalls(), gate, options);
+    }
+
+    /** @param reverseCalls sends backchannel calls on these connections and takes their replies */
+    public NfsServer(InetSocketAddress listen, RpcDispatcher dispatcher, ReverseCalls reverseCalls, ClientGate gate,
+                     Options options) throws InterruptedException {
         this.limiter = new ConnectionLimiter(options.maxConnections());
         RecordMarkingEncoder encoder = new RecordMarkingEncoder();
         ErrorHandler errors = new ErrorHandler();
@@ -66,6 +73,7 @@ public final class NfsServer implements AutoCloseable {
                                 .addLast("record-decoder", decoder)
                                 .addLast("record-encoder", encoder)
                                 .addLast("write-timeout", new WriteTimeoutHandler(options.writeTimeoutSeconds(), TimeUnit.SECONDS))
+                                .addLast("reverse-calls", reverseCalls)
                                 .addLast("rpc", dispatcher)
                                 .addLast("errors", errors);
                     }

@@ -93,6 +93,14 @@ public final class CompoundContext {
         }
     }
 
+    /** Binds the request's connection to the session's backchannel too, until the connection closes. */
+    public void bindBackchannel(Session s) {
+        Channel ch = call.channel();
+        if (ch != null) {
+            s.back().bind(ch);
+        }
+    }
+
     /** How many operations the COMPOUND holds (SEQUENCE checks it against the session's limit). */
     public long operationCount() {
         return operationCount;

@@ -7,10 +7,16 @@ import org.nixnfs.server.vfs.ExportFileSystem;
 
 /**
  * What operations work with, shared by all requests: the filesystem, client state, attribute
- * encoding, usage recording, and the server's limits.
+ * encoding, usage recording, the server's limits, and whether OPEN grants read delegations.
  */
 public record NfsServices(ExportFileSystem fs, StateManager state, AttributeEncoder attributes,
-                          AccessRecorder accessRecorder, Limits limits, byte[] serverOwner) {
+                          AccessRecorder accessRecorder, Limits limits, byte[] serverOwner, boolean delegations) {
+
+    /** Delegations on (where a backchannel allows them). */
+    public NfsServices(ExportFileSystem fs, StateManager state, AttributeEncoder attributes,
+                       AccessRecorder accessRecorder, Limits limits, byte[] serverOwner) {
+        this(fs, state, attributes, accessRecorder, limits, serverOwner, true);
+    }
 
     /** Sizes the server grants clients. */
     public record Limits(int maxRead, int maxRequestSize, int maxResponseSize, int maxOperations, int slotsPerSession) {

@@ -76,6 +76,7 @@ public final class NfsStatus {
     public static final int NFS4ERR_ENCR_ALG_UNSUPP = 10079;
     public static final int NFS4ERR_NOT_ONLY_OP = 10081;
     public static final int NFS4ERR_WRONG_TYPE = 10083;
+    public static final int NFS4ERR_DELEG_REVOKED = 10087;
 
     private static final Map<Integer, String> NAMES = new HashMap<>();
 

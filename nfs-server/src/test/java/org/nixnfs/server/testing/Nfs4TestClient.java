@@ -50,6 +50,96 @@ public final class Nfs4TestClient implements AutoCloseable {
         this.minor = minor;
     }
 
+    /** The callback program this client registers; any number would do. */
+    public static final int CALLBACK_PROGRAM = 0x40000000;
+    private static final int CONN_BACK_CHAN = 0x2;
+
+    /** A recall the server sent (CB_RECALL), with the delegation's stateid and file. */
+    public record Recall(int seqid, byte[] other, byte[] fh) {
+    }
+
+    private final java.util.concurrent.BlockingQueue<Recall> recalls = new java.util.concurrent.LinkedBlockingQueue<>();
+    private boolean backchannel;
+    private int expectedCallbackProgram = CALLBACK_PROGRAM;
+    private final List<RpcTestClient.IncomingCall> callbacks = new ArrayList<>();
+
+    /** Callbacks from now on must name this program (after a BACKCHANNEL_CTL). */
+    public void expectCallbackProgram(int program) {
+        expectedCallbackProgram = program;
+    }
+
+    /** Answers callbacks on this connection from now on (for a backchannel bound later). */
+    public void acceptCallbacks() {
+        rpc.onCall(this::answerCallback);
+    }
+
+    /** The callbacks answered so far. */
+    public List<RpcTestClient.IncomingCall> callbacks() {
+        return callbacks;
+    }
+
+    /**
+     * A 4.1+ client whose session has a backchannel on its connection (CREATE_SESSION with
+     * CONN_BACK_CHAN); it answers CB_SEQUENCE and CB_RECALL with NFS4_OK whenever it reads.
+     */
+    public static Nfs4TestClient connectWithBackchannel(InetSocketAddress server, int minor) throws IOException {
+        Nfs4TestClient c = new Nfs4TestClient(new RpcTestClient(server), minor);
+        c.backchannel = true;
+        c.rpc.onCall(c::answerCallback);
+        c.establish("nixnfs-test-" + System.nanoTime());
+        return c;
+    }
+
+    /** CB_COMPOUND: CB_SEQUENCE echoed, CB_RECALL remembered; all NFS4_OK. */
+    private io.netty.buffer.ByteBuf answerCallback(RpcTestClient.IncomingCall call) {
+        XdrDecoder d = call.args();
+        if (call.program() != expectedCallbackProgram || call.version() != 1 || call.procedure() != 1) {
+            throw new AssertionError("unexpected callback " + call);
+        }
+        callbacks.add(call);
+        d.readString(1024); // tag
+        d.readInt(); // minor version
+        d.readInt(); // callback ident
+        int n = d.readInt();
+        io.netty.buffer.ByteBuf out = Unpooled.buffer();
+        out.writeInt(0).writeInt(0).writeInt(n); // NFS4_OK, empty tag, n results
+        for (int i = 0; i < n; i++) {
+            int op = d.readInt();
+            if (op == 11) { // CB_SEQUENCE
+                byte[] session = d.readFixedOpaque(16);
+                int seq = d.readInt();
+                int slot = d.readInt();
+                int highest = d.readInt();
+                d.readBoolean();
+                if (d.readInt() != 0) {
+                    throw new AssertionError("the test client expects no referring calls");
+                }
+                out.writeInt(op).writeInt(0).writeBytes(session).writeInt(seq).writeInt(slot).writeInt(highest)
+                        .writeInt(highest);
+            } else if (op == 4) { // CB_RECALL
+                int seqid = d.readInt();
+                byte[] other = d.readFixedOpaque(12);
+                d.readBoolean();
+                byte[] fh = d.readOpaque(128);
+                recalls.add(new Recall(seqid, other, fh));
+                out.writeInt(op).writeInt(0);
+            } else {
+                throw new AssertionError("unexpected callback operation " + op);
+            }
+        }
+        return out;
+    }
+
+    /** The next recall the server sends, reading the connection for it for up to {@code timeoutMillis}. */
+    public Recall awaitRecall(int timeoutMillis) throws IOException {
+        Recall r = recalls.poll();
+        while (r == null) {
+            rpc.awaitCall(timeoutMillis);
+            r = recalls.poll();
+        }
+        return r;
+    }
+
     public static Nfs4TestClient connect(InetSocketAddress server, int minor) throws IOException {
         Nfs4TestClient c = new Nfs4TestClient(new RpcTestClient(server), minor);
         c.establish("nixnfs-test-" + System.nanoTime());
@@ -105,10 +195,10 @@ public final class Nfs4TestClient implements AutoCloseable {
         r.ok(42);
         clientId = r.i64();
         int seq = r.i32();
-        CompoundReply s = raw(new Compound(minor).op(43).i64(clientId).i32(seq).i32(0)
+        CompoundReply s = raw(new Compound(minor).op(43).i64(clientId).i32(seq).i32(backchannel ? CONN_BACK_CHAN : 0)
                 .i32(0).i32(1 << 20).i32(1 << 20).i32(8192).i32(16).i32(8).i32(0)
                 .i32(0).i32(4096).i32(4096).i32(0).i32(2).i32(1).i32(0)
-                .i32(0x40000000).i32(1).i32(0));
+                .i32(CALLBACK_PROGRAM).i32(1).i32(0));
         s.ok(43);
         sessionId = s.fixed(16);
         slotSeq = 0;
@@ -220,12 +310,21 @@ public final class Nfs4TestClient implements AutoCloseable {
         return m;
     }
 
-    /** An OPEN's outcome: the open stateid and the file's handle. */
-    public record Opened(int seqid, byte[] other, byte[] fh) {
+    /** An OPEN's outcome: the open stateid, the file's handle, and the read delegation's stateid or null. */
+    public record Opened(int seqid, byte[] other, byte[] fh, Delegated delegation) {
+    }
+
+    /** A read delegation's stateid. */
+    public record Delegated(int seqid, byte[] other) {
     }
 
     public Opened open(byte[] dirFh, String name) throws IOException {
-        Compound c = newCompound().putFh(dirFh).op(18).i32(0).i32(1).i32(0).i64(clientId).string("owner")
+        return open(dirFh, name, 1);
+    }
+
+    /** OPEN with these share_access bits (read, and any "want" bits of 4.1). */
+    public Opened open(byte[] dirFh, String name, int shareAccess) throws IOException {
+        Compound c = newCompound().putFh(dirFh).op(18).i32(0).i32(shareAccess).i32(0).i64(clientId).string("owner")
                 .i32(0).i32(0).string(name).getFh();
         CompoundReply r = compound(c);
         check(r.next(22));
@@ -237,15 +336,50 @@ public final class Nfs4TestClient implements AutoCloseable {
         r.i64();
         r.i32();
         r.bitmap();
-        r.i32();
+        Delegated delegation = null;
+        int type = r.i32();
+        if (type == 1) { // OPEN_DELEGATE_READ: stateid, recall, an ACE
+            delegation = new Delegated(r.i32(), r.fixed(12));
+            r.bool();
+            r.i32();
+            r.i32();
+            r.i32();
+            r.string();
+        } else if (type == 3) { // OPEN_DELEGATE_NONE_EXT
+            int why = r.i32();
+            if (why == 1 || why == 2) {
+                r.bool();
+            }
+        } else if (type != 0) {
+            throw new AssertionError("unexpected delegation type " + type);
+        }
         check(r.next(10));
-        return new Opened(seqid, other, r.opaque());
+        return new Opened(seqid, other, r.opaque(), delegation);
     }
 
     public void close(Opened o) throws IOException {
         CompoundReply r = compound(newCompound().putFh(o.fh()).op(4).i32(0).stateId(o.seqid(), o.other()));
         check(r.next(22));
         check(r.next(4));
+    }
+
+    /** DELEGRETURN of a delegation of the file {@code fh}; its status. */
+    public int delegReturn(byte[] fh, int seqid, byte[] other) throws IOException {
+        CompoundReply r = compound(newCompound().putFh(fh).op(8).stateId(seqid, other));
+        check(r.next(22));
+        return r.next(8);
+    }
+
+    /** A SEQUENCE alone: its sr_status_flags (4.1+). */
+    public int sequenceFlags() throws IOException {
+        CompoundReply r = raw(withSequence(newCompound()));
+        check(r.next(53));
+        r.fixed(16);
+        r.i32();
+        r.i32();
+        r.i32();
+        r.i32();
+        return r.i32();
     }
 
     /** Reads a whole file with READs of {@code chunk} bytes. */

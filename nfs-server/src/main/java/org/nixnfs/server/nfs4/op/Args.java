@@ -1,5 +1,9 @@
 package org.nixnfs.server.nfs4.op;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.nixnfs.server.nfs4.state.Backchannel;
 import org.nixnfs.server.rpc.Credential;
 import org.nixnfs.server.status.NfsException;
 import org.nixnfs.server.status.NfsStatus;
@@ -42,27 +46,44 @@ final class Args {
         return in.readFixedOpaque(SESSION_ID_SIZE);
     }
 
-    /** callback_sec_parms4&lt;&gt;, read past: we never call back. An unknown flavor is INVAL. */
-    static void callbackSecurity(XdrDecoder in) throws NfsException {
+    /**
+     * callback_sec_parms4&lt;&gt;: the first AUTH_NONE or AUTH_SYS entry, as the credential
+     * callbacks will carry (an AUTH_SYS body re-encoded as the client gave it), or null when only
+     * RPCSEC_GSS is offered, which we cannot call back with. An unknown flavor is INVAL.
+     */
+    static Backchannel.Security callbackSecurity(XdrDecoder in) throws NfsException {
         int n = in.readArrayLength(MAX_SEC_PARMS, 4);
+        Backchannel.Security chosen = null;
         for (int i = 0; i < n; i++) {
             int flavor = in.readInt();
             if (flavor == Credential.AUTH_SYS) {
-                in.readInt(); // stamp
-                in.readString(MAX_MACHINE_NAME);
-                in.readInt(); // uid
-                in.readInt(); // gid
+                int stamp = in.readInt();
+                String machine = in.readString(MAX_MACHINE_NAME);
+                int uid = in.readInt();
+                int gid = in.readInt();
                 int groups = in.readArrayLength(MAX_GROUPS, 4);
+                ByteBuffer body = ByteBuffer.allocate(20 + machine.length() * 4 + 3 + groups * 4);
+                byte[] name = machine.getBytes(StandardCharsets.UTF_8);
+                body.putInt(stamp).putInt(name.length).put(name).put(new byte[XdrDecoder.pad(name.length) - name.length])
+                        .putInt(uid).putInt(gid).putInt(groups);
                 for (int g = 0; g < groups; g++) {
-                    in.readInt();
+                    body.putInt(in.readInt());
+                }
+                if (chosen == null) {
+                    chosen = new Backchannel.Security(flavor, Arrays.copyOf(body.array(), body.position()));
                 }
             } else if (flavor == RPCSEC_GSS) {
                 in.readInt(); // service
                 in.readOpaque(OPAQUE_LIMIT); // handle from server
                 in.readOpaque(OPAQUE_LIMIT); // handle from client
-            } else if (flavor != Credential.AUTH_NONE) {
+            } else if (flavor == Credential.AUTH_NONE) {
+                if (chosen == null) {
+                    chosen = new Backchannel.Security(flavor, new byte[0]);
+                }
+            } else {
                 throw new NfsException(NfsStatus.NFS4ERR_INVAL, "callback security flavor " + flavor);
             }
         }
+        return chosen;
     }
 }

@@ -2,6 +2,7 @@ package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
 import org.nixnfs.server.nfs4.Operation;
+import org.nixnfs.server.nfs4.state.Backchannel;
 import org.nixnfs.server.nfs4.state.ChannelAttributes;
 import org.nixnfs.server.nfs4.state.ClientRecord;
 import org.nixnfs.server.nfs4.state.Session;
@@ -12,13 +13,17 @@ import org.nixnfs.server.xdr.XdrEncoder;
 
 /**
  * CREATE_SESSION (4.1): a session with negotiated fore-channel limits, bound to the connection
- * it came on. No back channel is created (we never call back) and sessions are not persistent.
+ * it came on. With CREATE_SESSION4_FLAG_CONN_BACK_CHAN that connection carries the backchannel
+ * too (the server calls back only to recall delegations); sessions are not persistent.
  * A retransmission gets the cached reply, as its own one-slot sequence requires (RFC 8881
  * section 18.36.4).
  */
 public final class CreateSession implements Operation<CreateSession.Arguments> {
-    /** CREATE_SESSION4args; the callback program and its security are read past. */
-    record Arguments(long clientId, int sequence, int flags, ChannelAttributes fore, ChannelAttributes back) {
+    static final int CONN_BACK_CHAN = 0x2;
+
+    /** CREATE_SESSION4args; {@code security} is null when no flavor we can call back with was offered. */
+    record Arguments(long clientId, int sequence, int flags, ChannelAttributes fore, ChannelAttributes back,
+                     int callbackProgram, Backchannel.Security security) {
     }
 
     @Override
@@ -28,9 +33,8 @@ public final class CreateSession implements Operation<CreateSession.Arguments> {
         int flags = in.readInt();
         ChannelAttributes fore = ChannelAttributes.read(in);
         ChannelAttributes back = ChannelAttributes.read(in);
-        in.readInt(); // csa_cb_program
-        Args.callbackSecurity(in);
-        return new Arguments(clientId, sequence, flags, fore, back);
+        int program = in.readInt();
+        return new Arguments(clientId, sequence, flags, fore, back, program, Args.callbackSecurity(in));
     }
 
     @Override
@@ -45,8 +49,14 @@ public final class CreateSession implements Operation<CreateSession.Arguments> {
         ChannelAttributes granted = args.fore().negotiate(ctx.services().limits().foreChannel());
         Session s = state.createSession(client, granted);
         ctx.bindConnection(s);
+        s.back().configure(args.callbackProgram(), args.security());
+        int flags = 0; // not persistent
+        if ((args.flags() & CONN_BACK_CHAN) != 0) {
+            ctx.bindBackchannel(s);
+            flags |= CONN_BACK_CHAN;
+        }
         long mark = result.mark();
-        result.writeFixedOpaque(s.id()).writeInt(args.sequence()).writeInt(0); // flags: neither persistence nor a back channel
+        result.writeFixedOpaque(s.id()).writeInt(args.sequence()).writeInt(flags);
         granted.write(result);
         args.back().write(result);
         state.createSessionDone(client, args.sequence(), result.copySince(mark));

@@ -2,6 +2,7 @@ package org.nixnfs.server.nfs4.op;
 
 import org.nixnfs.server.nfs4.CompoundContext;
 import org.nixnfs.server.nfs4.Operation;
+import org.nixnfs.server.nfs4.state.Delegation;
 import org.nixnfs.server.nfs4.state.StateId;
 import org.nixnfs.server.status.NfsException;
 import org.nixnfs.server.status.NfsStatus;
@@ -9,8 +10,9 @@ import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
 /**
- * DELEGRETURN: the server grants no delegations, so no stateid names one: any stateid is
- * BAD_STATEID (RFC 8881 section 18.6.3), once there is a current file to return it for.
+ * DELEGRETURN (RFC 8881 section 18.6): the client gives back a delegation of the current file,
+ * on a recall or on its own. A stateid that names no delegation of this file is BAD_STATEID; a
+ * revoked one is DELEG_REVOKED and stays until FREE_STATEID (section 8.2.4).
  */
 public final class DelegReturn implements Operation<StateId> {
     @Override
@@ -20,7 +22,14 @@ public final class DelegReturn implements Operation<StateId> {
 
     @Override
     public void execute(StateId args, CompoundContext ctx, XdrEncoder result) throws NfsException {
-        ctx.current();
-        throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "no delegation was granted: " + args);
+        StateId id = ctx.resolveStateId(args);
+        Delegation d = ctx.services().state().delegation(id, ctx.minorVersion());
+        if (!d.file().equals(ctx.current().handle())) {
+            throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "the delegation is of another file");
+        }
+        if (d.revoked()) {
+            throw new NfsException(NfsStatus.NFS4ERR_DELEG_REVOKED, "delegation " + id + " was revoked");
+        }
+        ctx.services().state().delegations().returned(d);
     }
 }

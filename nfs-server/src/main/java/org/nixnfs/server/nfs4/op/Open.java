@@ -4,6 +4,7 @@ import org.nixnfs.server.nfs4.CompoundContext;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.attr.Bitmap;
 import org.nixnfs.server.nfs4.state.ClientRecord;
+import org.nixnfs.server.nfs4.state.Delegation;
 import org.nixnfs.server.nfs4.state.StateId;
 import org.nixnfs.server.status.NfsException;
 import org.nixnfs.server.status.NfsStatus;
@@ -17,7 +18,23 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * OPEN for reading an existing file: by name (CLAIM_NULL), by handle (CLAIM_FH, 4.1) or as a
  * reclaim (CLAIM_PREVIOUS) after a server restart or a move to another replica, granted at any
  * time (see StateManager.checkReclaim). Creating, or asking for write access, is
- * NFS4ERR_ROFS. We never hand out delegations, so the delegation claims name nothing.
+ * NFS4ERR_ROFS.
+ *
+ * <p><b>Read delegations.</b> CLAIM_NULL and CLAIM_FH opens of a file in a store path get
+ * OPEN_DELEGATE_READ, over a 4.1/4.2 session whose backchannel can carry a recall, unless
+ * delegations are off, the client holds one on the file already, GC is recalling the path, or a
+ * limit is reached: then simply none (OPEN_DELEGATE_NONE, or NONE_EXT with a reason to a
+ * client that said what it wants). NFSv4.0 gets none: its callbacks need a connection from the
+ * server to the client, which executors behind NAT or user-mode networking cannot accept, so we
+ * never open one. A client opening a file it holds delegated (on a recall) uses
+ * CLAIM_DELEGATE_CUR / CLAIM_DELEG_CUR_FH with the delegation's stateid.
+ *
+ * <p><b>No reclaim of delegations.</b> After a restart every delegation stateid is stale; a
+ * CLAIM_PREVIOUS that names a delegation type gets its open but no delegation (whether an OPEN
+ * gets one is always the server's choice), and CLAIM_DELEGATE_PREV, which is optional, is
+ * NOTSUPP. A read delegation holds no data the server needs back, so the client loses nothing:
+ * it keeps its opens and gets new delegations on its next OPENs (KernelClientTest's restart
+ * check, with 4.2 and 4.1 mounts holding delegations, sees no error).
  */
 public final class Open implements Operation<Open.Arguments> {
     static final int SHARE_ACCESS_READ = 1;
@@ -33,13 +50,23 @@ public final class Open implements Operation<Open.Arguments> {
     private static final int CLAIM_DELEG_PREV_FH = 6;
     private static final int OPEN4_RESULT_LOCKTYPE_POSIX = 4;
     private static final int OPEN_DELEGATE_NONE = 0;
+    private static final int OPEN_DELEGATE_READ = 1;
+    private static final int OPEN_DELEGATE_NONE_EXT = 3;
+    private static final int SHARE_WANT_MASK = 0xff00;
+    private static final int SHARE_WANT_NO_DELEG = 0x0400;
+    private static final int SHARE_WANT_CANCEL = 0x0500;
+    private static final int WND4_NOT_WANTED = 0;
+    private static final int WND4_RESOURCE = 2;
+    private static final int WND4_CANCELLED = 7;
+    private static final int ACE4_ACCESS_ALLOWED_ACE_TYPE = 0;
 
     /**
      * OPEN4args for reading: the share bits, the open-owner and the claim, with the name for the
      * claims by name. The 4.0 seqid is not checked: replays are harmless on a read-only export.
      * Creating, or asking for write access, is ROFS before anything else.
      */
-    record Arguments(int access, int deny, long clientId, byte[] owner, int claim, String name) {
+    record Arguments(int access, int want, int deny, long clientId, byte[] owner, int claim, String name,
+                     StateId delegation) {
     }
 
     @Override
@@ -60,24 +87,26 @@ public final class Open implements Operation<Open.Arguments> {
             throw new NfsException(NfsStatus.NFS4ERR_ROFS, "OPEN for writing");
         }
         int claim = in.readInt();
+        StateId delegation = null;
         String name = switch (claim) {
             case CLAIM_NULL, CLAIM_DELEGATE_PREV -> Args.component(in);
             case CLAIM_PREVIOUS -> {
-                in.readInt(); // the delegation type being reclaimed: we never granted one
+                in.readInt(); // the delegation type being reclaimed: read delegations are not reclaimed
                 yield null;
             }
             case CLAIM_DELEGATE_CUR -> {
-                StateId.read(in);
+                delegation = StateId.read(in);
                 yield Args.component(in);
             }
             case CLAIM_DELEG_CUR_FH -> {
-                StateId.read(in);
+                delegation = StateId.read(in);
                 yield null;
             }
             case CLAIM_FH, CLAIM_DELEG_PREV_FH -> null;
             default -> throw new NfsException(NfsStatus.NFS4ERR_INVAL, "open claim " + claim);
         };
-        return new Arguments(access, shareDeny, clientId, owner, claim, name);
+        return new Arguments(access, shareAccess & SHARE_WANT_MASK, shareDeny, clientId, owner, claim, name,
+                delegation);
     }
 
     /** OPEN by name looks the name up; the file itself is only opened by READ. */
@@ -113,8 +142,21 @@ public final class Open implements Operation<Open.Arguments> {
             case CLAIM_DELEGATE_CUR, CLAIM_DELEG_CUR_FH -> {
                 if (claim == CLAIM_DELEG_CUR_FH) {
                     requireMinor1(ctx, claim);
+                    file = ctx.current();
+                } else {
+                    dir = ctx.current();
+                    if (fs.attributes(dir).type() != FileType.DIRECTORY) {
+                        throw new NfsException(NfsStatus.NFS4ERR_NOTDIR);
+                    }
+                    file = fs.lookup(dir, args.name());
                 }
-                throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "no delegations are ever granted");
+                Delegation d = ctx.services().state().delegation(ctx.resolveStateId(args.delegation()), ctx.minorVersion());
+                if (d.client() != client || !d.file().equals(file.handle())) {
+                    throw new NfsException(NfsStatus.NFS4ERR_BAD_STATEID, "not this client's delegation of this file");
+                }
+                if (d.revoked()) {
+                    throw new NfsException(NfsStatus.NFS4ERR_DELEG_REVOKED, "the delegation was revoked");
+                }
             }
             case CLAIM_DELEGATE_PREV, CLAIM_DELEG_PREV_FH ->
                 throw new NfsException(NfsStatus.NFS4ERR_NOTSUPP, "no delegations to reclaim");
@@ -137,9 +179,42 @@ public final class Open implements Operation<Open.Arguments> {
         result.writeBoolean(true).writeLong(dirChange).writeLong(dirChange); // change_info4: nothing changed
         result.writeInt(OPEN4_RESULT_LOCKTYPE_POSIX);
         Bitmap.empty().write(result); // attrset: nothing was set
-        result.writeInt(OPEN_DELEGATE_NONE);
+        writeDelegation(args, ctx, client, file, result);
         ctx.setCurrent(file);
         ctx.setCurrentStateId(stateId);
+    }
+
+    /** open_delegation4: a read delegation where one may be granted (see the class comment), else none. */
+    private static void writeDelegation(Arguments args, CompoundContext ctx, ClientRecord client, Node file,
+                                        XdrEncoder result) {
+        int claim = args.claim();
+        boolean mayDelegate = ctx.minorVersion() > 0 && (claim == CLAIM_NULL || claim == CLAIM_FH);
+        if (!mayDelegate || file.storePathHash() == null) {
+            result.writeInt(OPEN_DELEGATE_NONE);
+            return;
+        }
+        if (args.want() == SHARE_WANT_NO_DELEG || args.want() == SHARE_WANT_CANCEL) {
+            result.writeInt(OPEN_DELEGATE_NONE_EXT).writeInt(args.want() == SHARE_WANT_NO_DELEG ? WND4_NOT_WANTED
+                    : WND4_CANCELLED);
+            return;
+        }
+        Delegation d = null;
+        if (ctx.services().delegations() && ctx.session().back().usable()) {
+            d = ctx.services().state().delegations().grant(client, file.handle(), file.storePathHash());
+        }
+        if (d == null) {
+            if (args.want() != 0) {
+                result.writeInt(OPEN_DELEGATE_NONE_EXT).writeInt(WND4_RESOURCE).writeBoolean(false);
+            } else {
+                result.writeInt(OPEN_DELEGATE_NONE);
+            }
+            return;
+        }
+        result.writeInt(OPEN_DELEGATE_READ);
+        d.stateId().write(result);
+        result.writeBoolean(false); // recall: not now
+        // permissions: an empty ACE, as knfsd sends: the client asks ACCESS itself.
+        result.writeInt(ACE4_ACCESS_ALLOWED_ACE_TYPE).writeInt(0).writeInt(0).writeString("");
     }
 
     private static void requireMinor1(CompoundContext ctx, int claim) throws NfsException {

@@ -12,9 +12,15 @@ import org.nixnfs.server.xdr.XdrEncoder;
 
 /**
  * SEQUENCE (4.1): first in every session COMPOUND. Checks the slot and sequence id (exactly once
- * semantics: a retransmission is answered from the replay cache), renews the lease.
+ * semantics: a retransmission is answered from the replay cache), renews the lease. Its status
+ * flags tell the client that its backchannel is gone (it then binds a connection again with
+ * BIND_CONN_TO_SESSION) and that a delegation of it was revoked (it then finds which with
+ * TEST_STATEID and frees it).
  */
 public final class Sequence implements Operation<Sequence.Arguments> {
+    static final int SEQ4_STATUS_RECALLABLE_STATE_REVOKED = 0x40;
+    static final int SEQ4_STATUS_CB_PATH_DOWN_SESSION = 0x200;
+
     /** SEQUENCE4args; sa_highest_slotid is the client's own bookkeeping. */
     record Arguments(byte[] sessionId, int sequenceId, int slot, boolean cacheThis) {
     }
@@ -51,6 +57,17 @@ public final class Sequence implements Operation<Sequence.Arguments> {
         ctx.services().state().renew(s.client());
         int highest = s.slots().size() - 1;
         result.writeFixedOpaque(sessionId).writeInt(sequenceId).writeInt(slot)
-                .writeInt(highest).writeInt(highest).writeInt(0);
+                .writeInt(highest).writeInt(highest).writeInt(statusFlags(ctx, s));
+    }
+
+    private static int statusFlags(CompoundContext ctx, Session s) {
+        int flags = 0;
+        if (s.back().requested() && s.back().connection() == null) {
+            flags |= SEQ4_STATUS_CB_PATH_DOWN_SESSION;
+        }
+        if (ctx.services().state().delegations().hasRevoked(s.client())) {
+            flags |= SEQ4_STATUS_RECALLABLE_STATE_REVOKED;
+        }
+        return flags;
     }
 }

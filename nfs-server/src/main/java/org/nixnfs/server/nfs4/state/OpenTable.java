@@ -17,7 +17,7 @@ import org.nixnfs.server.vfs.FileHandle;
  * file, by file (LOCKT's conflicts), by lock-owner (RELEASE_LOCKOWNER), by client (expiry) and by
  * store path (GC must not delete a path with open files), and lock states counted by client.
  * New opens and lock states are admitted by the {@link StateLimits} (per client and on the
- * server), checked under the monitor (they take no lock); delegations, later, belong here too.
+ * server), checked under the monitor (they take no lock); delegations are in {@link DelegationTable}.
  *
  * <p><b>Locking rule.</b> Every change to the table runs under its monitor and updates all indexes
  * together (a state's own seqid and share bits are guarded by the state). The stateid indexes are concurrent maps read without the monitor (READ checks its

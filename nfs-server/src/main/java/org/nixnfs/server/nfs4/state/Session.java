@@ -14,6 +14,7 @@ public final class Session {
     private final ChannelAttributes fore;
     private final SlotTable slots;
     private final Set<Object> connections = ConcurrentHashMap.newKeySet();
+    private final Backchannel back = new Backchannel();
 
     Session(byte[] id, ClientRecord client, ChannelAttributes fore) {
         this.id = id;
@@ -32,6 +33,11 @@ public final class Session {
 
     public ChannelAttributes fore() {
         return fore;
+    }
+
+    /** The backchannel: callback program, security and connections (none until the client binds one). */
+    public Backchannel back() {
+        return back;
     }
 
     public SlotTable slots() {

@@ -32,10 +32,25 @@ public final class StateLimits {
     private final int maxOpens;
     private final int maxLocksPerClient;
     private final int maxLocks;
+    private final int maxDelegationsPerClient;
+    private final int maxDelegations;
     private final AtomicLong refusals = new AtomicLong();
 
     public StateLimits(int maxClients, int maxClientsPerAddress, int maxSessionsPerClient, int maxOpensPerClient,
                        int maxOpens, int maxLocksPerClient, int maxLocks) {
+        this(maxClients, maxClientsPerAddress, maxSessionsPerClient, maxOpensPerClient, maxOpens, maxLocksPerClient,
+                maxLocks, DEFAULT_DELEGATIONS_PER_CLIENT, DEFAULT_DELEGATIONS);
+    }
+
+    /** Linux itself returns delegations beyond about 5,000 (its delegation watermark); 16 Ki leaves room. */
+    static final int DEFAULT_DELEGATIONS_PER_CLIENT = 16_384;
+    static final int DEFAULT_DELEGATIONS = 262_144;
+
+    public StateLimits(int maxClients, int maxClientsPerAddress, int maxSessionsPerClient, int maxOpensPerClient,
+                       int maxOpens, int maxLocksPerClient, int maxLocks, int maxDelegationsPerClient,
+                       int maxDelegations) {
+        this.maxDelegationsPerClient = maxDelegationsPerClient;
+        this.maxDelegations = maxDelegations;
         this.maxClients = maxClients;
         this.maxClientsPerAddress = maxClientsPerAddress;
         this.maxSessionsPerClient = maxSessionsPerClient;
@@ -106,5 +121,10 @@ public final class StateLimits {
         if (locksOnServer >= maxLocks) {
             throw refuse(c.minorVersion(), maxLocks + " lock states on the server");
         }
+    }
+
+    /** Whether a client holding {@code delegationsOfClient} may get one more (revoked, unfreed ones count). */
+    boolean allowDelegation(int delegationsOfClient, int delegationsOnServer) {
+        return delegationsOfClient < maxDelegationsPerClient && delegationsOnServer < maxDelegations;
     }
 }

@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
  * whenever it comes (see {@link #checkReclaim}), and new opens are never held back for reclaims.
  *
  * <p>This class keeps client ids, sessions and leases; opens and locks are in {@link OpenTable},
+ * read delegations in {@link DelegationTable} (revoked here, by the lease housekeeping),
  * and stateids are checked here (they name this instance's epoch and may renew a 4.0 lease).
  *
  * <p><b>Locking rule.</b> Every method that adds, replaces or removes a client or a session is
@@ -58,6 +59,7 @@ public final class StateManager {
     private final Map<ByteBuffer, Session> sessions = new ConcurrentHashMap<>();
     private final StateLimits limits;
     private final OpenTable opens;
+    private final DelegationTable delegations;
 
     public StateManager(int leaseSeconds, LongSupplier nanoTime) {
         this(leaseSeconds, nanoTime, StateLimits.defaults());
@@ -66,6 +68,7 @@ public final class StateManager {
     public StateManager(int leaseSeconds, LongSupplier nanoTime, StateLimits limits) {
         this.limits = limits;
         this.opens = new OpenTable(this::newOther, limits);
+        this.delegations = new DelegationTable(this::newOther, limits);
         this.leaseSeconds = leaseSeconds;
         this.leaseNanos = TimeUnit.SECONDS.toNanos(leaseSeconds);
         this.nanoTime = nanoTime;
@@ -79,6 +82,26 @@ public final class StateManager {
     /** Opens and byte-range locks. */
     public OpenTable opens() {
         return opens;
+    }
+
+    /** Read delegations. */
+    public DelegationTable delegations() {
+        return delegations;
+    }
+
+    /** The monotonic time leases run on (delegation recalls are timed by it too). */
+    public long nanoTime() {
+        return nanoTime.getAsLong();
+    }
+
+    /** A session of this client whose backchannel can carry a callback now, or null. */
+    public Session callbackSession(ClientRecord c) {
+        for (Session s : c.sessions) {
+            if (s.back().usable()) {
+                return s;
+            }
+        }
+        return null;
     }
 
     /**
@@ -239,7 +262,7 @@ public final class StateManager {
     }
 
     private boolean hasState(ClientRecord c) {
-        return !c.sessions.isEmpty() || opens.openCount(c) > 0;
+        return !c.sessions.isEmpty() || opens.openCount(c) > 0 || delegations.count(c) > 0;
     }
 
     /**
@@ -393,11 +416,30 @@ public final class StateManager {
         return checkSeqid(id, minorVersion, opens.lock(other));
     }
 
-    /** The open or lock state a stateid names (READ and SEEK take either). */
+    /**
+     * The open, lock state or delegation a stateid names (READ and SEEK take any); a revoked
+     * delegation is DELEG_REVOKED.
+     */
     public StateEntry anyState(StateId id, int minorVersion) throws NfsException {
+        StateEntry s = anyStateEvenRevoked(id, minorVersion);
+        if (s instanceof Delegation d && d.revoked()) {
+            throw new NfsException(NfsStatus.NFS4ERR_DELEG_REVOKED, "delegation " + id + " was revoked");
+        }
+        return s;
+    }
+
+    /** As {@link #anyState}, but a revoked delegation is returned (FREE_STATEID frees it). */
+    public StateEntry anyStateEvenRevoked(StateId id, int minorVersion) throws NfsException {
         ByteBuffer other = checkEpoch(id, minorVersion);
         LockState lock = opens.lock(other);
-        return checkSeqid(id, minorVersion, lock != null ? lock : opens.open(other));
+        StateEntry s = lock != null ? lock : opens.open(other);
+        return checkSeqid(id, minorVersion, s != null ? s : delegations.get(other));
+    }
+
+    /** The delegation a stateid names, checked as {@link #openState} checks opens; revoked ones included. */
+    public Delegation delegation(StateId id, int minorVersion) throws NfsException {
+        ByteBuffer other = checkEpoch(id, minorVersion);
+        return checkSeqid(id, minorVersion, delegations.get(other));
     }
 
     private ByteBuffer checkEpoch(StateId id, int minorVersion) throws NfsException {
@@ -457,6 +499,10 @@ public final class StateManager {
         for (ClientRecord c : stale) {
             expire(c, "its lease expired");
         }
+        int revoked = delegations.revokeOverdue(now, leaseNanos);
+        if (revoked > 0) {
+            log.info("revoked {} delegations not returned within a lease of their recall", revoked);
+        }
         return stale.size();
     }
 
@@ -470,6 +516,7 @@ public final class StateManager {
         }
         c.sessions.clear();
         opens.removeClient(c);
+        delegations.removeClient(c);
     }
 
     private void addConfirmed(ClientRecord c) {
