@@ -7,12 +7,17 @@
 #                             nixnfs and benchmarks jars when missing or older than the sources;
 #                             $NIXNFS_JAR, when set, is the nixnfs jar to run instead (an
 #                             experimental build, say), and is not rebuilt
-#   bench_start_servers OUT   copies the jars to OUT (other builds in this checkout may replace
+#   bench_start_servers OUT [NAME [SERVE-OPTION...]]
+#                             copies the jars to OUT (other builds in this checkout may replace
 #                             them mid-run), starts ganesha on 127.0.0.1:$gport and nixnfs on
-#                             127.0.0.1:$nport (JVM options $NIXNFS_JAVA_OPTS), logs in OUT,
-#                             and stops both at exit (trap); sets $nixnfs_pid and $bjar_copy;
-#                             with $dport set, also a nixnfs with --delegations off there
-#                             ($nodeleg_pid)
+#                             127.0.0.1:$nport (JVM options $NIXNFS_JAVA_OPTS; `serve` options
+#                             the SERVE-OPTIONs, or else $NIXNFS_ARGS, e.g. "--delegations
+#                             off"), logs in OUT (NAME.log, NAME defaults to nixnfs),
+#                             and stops both at exit (trap); sets $nixnfs_pid and $bjar_copy
+#   bench_start_nixnfs NAME PORT [SERVE-OPTION...]
+#                             after bench_start_servers: one more nixnfs on the same data set
+#                             (log OUT/NAME.log), stopped at exit too; sets $nixnfs_pid
+# GANESHA_DELEGATIONS (none or read) is passed on to ganesha/start-ganesha.
 # Expects $root (the checkout), $here (benchmarks/), $gport and $nport.
 
 bench_build() {
@@ -40,10 +45,11 @@ _bench_stale() {
 _bench_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 _bench_cleanup() {
-  for pid in ${nixnfs_pid:-} ${nodeleg_pid:-} ${_bench_pid:-}; do
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
+  local p
+  for p in ${_bench_nixnfs_pids[@]+"${_bench_nixnfs_pids[@]}"}; do
+    kill -TERM "$p" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$p" 2>/dev/null || true
   done
   GANESHA_STATE_DIR=$_bench_out/ganesha "$here/ganesha/stop-ganesha" "$gport" 2>/dev/null || true
   rm -f "$_bench_out/nixnfs.jar" "$_bench_out/benchmarks.jar"
@@ -56,33 +62,32 @@ bench_start_servers() {
   cp "$bjar" "$_bench_out/benchmarks.jar"
   bjar_copy=$_bench_out/benchmarks.jar
   nixnfs_pid=""
+  _bench_nixnfs_pids=()
   trap _bench_cleanup EXIT
   trap 'exit 130' INT TERM
   GANESHA_STATE_DIR=$_bench_out/ganesha "$here/ganesha/start-ganesha" "$dataset_root/nix/store" "$gport" > /dev/null
-  _bench_start_nixnfs "$nport" nixnfs
-  nixnfs_pid=$_bench_pid
-  nodeleg_pid=""
-  if [[ -n ${dport:-} ]]; then
-    _bench_start_nixnfs "$dport" nixnfs-nodeleg --delegations off
-    nodeleg_pid=$_bench_pid
+  if [[ $# -ge 2 ]]; then
+    bench_start_nixnfs "$2" "$nport" "${@:3}"
+  else
+    # shellcheck disable=SC2086
+    bench_start_nixnfs nixnfs "$nport" ${NIXNFS_ARGS:-}
   fi
-  echo "${0##*/}: ganesha on 127.0.0.1:$gport, nixnfs (pid $nixnfs_pid) on 127.0.0.1:$nport, data set $dataset_root" >&2
+  echo "${0##*/}: ganesha on 127.0.0.1:$gport, ${2:-nixnfs} (pid $nixnfs_pid) on 127.0.0.1:$nport, data set $dataset_root" >&2
 }
 
-# _bench_start_nixnfs PORT NAME [OPTION...]: a nixnfs on 127.0.0.1:PORT, state and log named NAME
-# in the output directory; sets $_bench_pid once it listens.
-_bench_start_nixnfs() {
-  local port=$1 name=$2
+bench_start_nixnfs() {
+  local name=$1 port=$2 log state
   shift 2
+  log=$_bench_out/$name.log state=$_bench_out/$name-state
   if _bench_port_open "$port"; then echo "${0##*/}: 127.0.0.1:$port is in use (set NIXNFS_PORT)" >&2; exit 1; fi
   # shellcheck disable=SC2086
   java ${NIXNFS_JAVA_OPTS:-} -jar "$_bench_out/nixnfs.jar" serve --store-root "$dataset_root" \
-    --listen "127.0.0.1:$port" --admin-listen none --state-dir "$_bench_out/$name-state" "$@" \
-    > "$_bench_out/$name.log" 2>&1 &
-  _bench_pid=$!
+    --listen "127.0.0.1:$port" --admin-listen none --state-dir "$state" "$@" > "$log" 2>&1 &
+  nixnfs_pid=$!
+  _bench_nixnfs_pids+=("$nixnfs_pid")
   for _ in $(seq 120); do
     _bench_port_open "$port" && break
-    kill -0 "$_bench_pid" 2>/dev/null || { echo "${0##*/}: $name exited:" >&2; tail -20 "$_bench_out/$name.log" >&2; exit 1; }
+    kill -0 "$nixnfs_pid" 2>/dev/null || { echo "${0##*/}: $name (nixnfs serve $*) exited:" >&2; tail -20 "$log" >&2; exit 1; }
     sleep 0.5
   done
   _bench_port_open "$port" || { echo "${0##*/}: $name is not listening after 60 s" >&2; exit 1; }

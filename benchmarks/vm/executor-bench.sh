@@ -5,17 +5,20 @@
 # repetition, each time on a fresh mount (cold client cache), and prints one line per run:
 #
 #   RESULT server=NAME rep=N exec_ms=.. read_ms=.. ls_ms=.. total_ms=.. files=.. bytes=..
-#          execs=.. actions_ms=.. actions=..
+#   BUILD server=NAME rep=N actions=N first_ms=.. repeat_ms=..
 #
 # The workload, timed in three phases on a mount at /nix/store:
 #   exec  run every executable file of the closure (each is a /bin/sh script padded with
 #         data; gcc's driver runs cc1, as and ld by store path), then the cc wrapper
 #   read  read every regular file of the closure whole (cat > /dev/null)
 #   ls    ls -lR of every store path of the closure (READDIR, GETATTR, READLINK)
-# and a fourth, not in total_ms, on the same (now warm) mount, shaped like the build actions one
-# executor runs again and again:
-#   actions  ACTIONS times: open and read the same HEADERS headers (as a compile includes
-#            them) and run the cc wrapper; what repeats here is what read delegations save
+# and, on another fresh mount, what Bazel's compile actions do on an executor:
+#   build ACTIONS compile actions with a real C toolchain from the store (/files/realcc: Debian's
+#         gcc 12 as Nix store paths, e2e/toolchain): each compiles its own small C file, all
+#         of them including the same system headers, with the flags of a Bazel CppCompile
+#         (-MD -MF, -frandom-seed, ...); sources and outputs on the guest's tmpfs. Action 1
+#         (cold client cache) is timed and counted apart ("build1") from actions 2..ACTIONS
+#         ("buildN": the repeated action, with the executor's caches warm)
 #
 # Environment (run-guest passes them):
 #   SERVERS   "name:port name:port" (required), e.g. "nixnfs:20691 ganesha:20690"
@@ -25,10 +28,11 @@
 #             these files yet (server-side caches cold); reported, not in the medians
 #   VERS      NFS minor version to mount with (default 4.1)
 #   OPTS      more mount options (default: the executor options of the top-level README)
-#   ACTIONS   repetitions of the actions phase (default 10; 0: no actions phase)
-#   HEADERS   headers each action opens (default 200: the closure's first .h files)
+#   WORKLOADS "files build" (default): files = exec, read, ls; build = the compile actions
+#   ACTIONS   compile actions per build run (default 10)
 # Files: /files/closure (store path basenames, one a line), /files/expect (expected
-# "files bytes" of the closure), /files/cc (the cc wrapper's path below /nix/store).
+# "files bytes" of the closure), /files/cc (the cc wrapper's path below /nix/store),
+# /files/realcc (the real toolchain's cc, likewise).
 
 exec </dev/null
 HOST=${HOST:-10.0.2.2}
@@ -48,8 +52,67 @@ echo "_ 0 0 0" > /tmp/ms.none
 closure=$(cat /files/closure)
 read -r want_files want_bytes < /files/expect
 cc=$(cat /files/cc)
+realcc=$(cat /files/realcc 2>/dev/null || true)
+WORKLOADS=${WORKLOADS:-files build}
 ACTIONS=${ACTIONS:-10}
-HEADERS=${HEADERS:-200}
+
+# The sources of the compile actions: small C files that include the same headers, as the
+# files of one Bazel package do (each action compiles one of them).
+mkdir -p /tmp/src
+i=1
+while [ $i -le "$ACTIONS" ]; do
+  cat > /tmp/src/unit$i.c <<EOF
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t lock$i = PTHREAD_MUTEX_INITIALIZER;
+
+int unit${i}_count(const char *path) {
+  struct stat st;
+  int n = 0;
+  if (stat(path, &st) != 0) return -errno;
+  pthread_mutex_lock(&lock$i);
+  for (const char *p = path; *p; p++) n += isalpha((unsigned char) *p) ? $i : 1;
+  pthread_mutex_unlock(&lock$i);
+  return n + (int) (st.st_size % INT_MAX);
+}
+
+double unit${i}_norm(size_t n, const double *v) {
+  double s = 0;
+  for (size_t k = 0; k < n; k++) s += v[k] * v[k];
+  return sqrt(s) / (double) $i;
+}
+
+int unit${i}_log(const char *fmt, ...) {
+  va_list ap;
+  char buf[256];
+  va_start(ap, fmt);
+  int r = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "[%" PRIdMAX "] unit$i: %s\\n", (intmax_t) time(NULL), buf);
+  assert(r >= 0);
+  return r;
+}
+EOF
+  i=$((i + 1))
+done
 
 # opstats NAME REP PHASE PREVIOUS: per-operation counts and times of PHASE as the client
 # saw them (from /proc/self/mountstats, minus the snapshot PREVIOUS taken after the phase
@@ -98,17 +161,6 @@ run_one() {  # NAME PORT REP
     for b in $(find "$p" -type f -exec stat -c %s {} +); do files=$((files + 1)) bytes=$((bytes + b)); done
   done
   opstats "$1" "$3" ls /tmp/ms.read
-  # actions: the same headers and compiler again and again (the list is made untimed)
-  for p in $closure; do find "$p" -type f -name '*.h'; done | head -n "$HEADERS" > /tmp/headers
-  t4=$(now_ms)
-  a=0
-  while [ $a -lt "$ACTIONS" ]; do
-    while read -r h; do cat "$h" > /dev/null || { echo "FAIL: $1: action $a: read $h"; failed=$((failed + 1)); }; done < /tmp/headers
-    "$M/$cc" -c hello.c > /dev/null 2>&1 || { echo "FAIL: $1: action $a: run $cc"; failed=$((failed + 1)); }
-    a=$((a + 1))
-  done
-  t5=$(now_ms)
-  opstats "$1" "$3" actions /tmp/ms.ls
   cd /
   n=0; until umount $M 2>/dev/null || [ $n -ge 5 ]; do n=$((n + 1)); sleep 1; done
   if [ "$files" != "$want_files" ] || [ "$bytes" != "$want_bytes" ]; then
@@ -116,7 +168,44 @@ run_one() {  # NAME PORT REP
     failed=$((failed + 1))
   fi
   case $cc_out in *"cc1 (nixnfs bench GCC)"*"GNU ld"*) ;; *) echo "FAIL: $1: cc printed: $cc_out"; failed=$((failed + 1)) ;; esac
-  echo "RESULT server=$1 rep=$3 exec_ms=$((t1 - t0)) read_ms=$((t2 - t1)) ls_ms=$((t3 - t2)) total_ms=$((t3 - t0)) files=$files bytes=$bytes execs=$n_exec actions_ms=$((t5 - t4)) actions=$ACTIONS"
+  echo "RESULT server=$1 rep=$3 exec_ms=$((t1 - t0)) read_ms=$((t2 - t1)) ls_ms=$((t3 - t2)) total_ms=$((t3 - t0)) files=$files bytes=$bytes execs=$n_exec"
+}
+
+# compile NAME I: one compile action, as Bazel's CppCompile runs it (fastbuild flags)
+compile() {
+  "$M/$realcc" -U_FORTIFY_SOURCE -fstack-protector -Wall -Wunused-but-set-parameter \
+    -Wno-free-nonheap-object -fno-omit-frame-pointer -g0 -O0 -fPIC -std=c11 -D_GNU_SOURCE \
+    -MD -MF /tmp/out/unit$2.d -frandom-seed=/tmp/out/unit$2.o \
+    -c /tmp/src/unit$2.c -o /tmp/out/unit$2.o > /tmp/out/unit$2.log 2>&1 \
+    || { echo "FAIL: $1: compile unit$2.c: $(head -c 600 /tmp/out/unit$2.log)"; failed=$((failed + 1)); }
+}
+
+build_one() {  # NAME PORT REP
+  sync; echo 3 > /proc/sys/vm/drop_caches
+  if ! out=$(mount -t nfs4 -o "port=$2,addr=$HOST,vers=$VERS,ro,$OPTS" "$HOST:/nix/store" $M 2>&1); then
+    echo "FAIL: mount $1 (port $2): $out"; failed=$((failed + 1)); return
+  fi
+  rm -rf /tmp/out; mkdir -p /tmp/out
+  cd /tmp/src || return
+  opstats "$1" "$3" build0 /tmp/ms.none > /dev/null
+  t0=$(now_ms)
+  compile "$1" 1
+  t1=$(now_ms)
+  opstats "$1" "$3" build1 /tmp/ms.build0
+  i=2
+  while [ $i -le "$ACTIONS" ]; do compile "$1" $i; i=$((i + 1)); done
+  t2=$(now_ms)
+  opstats "$1" "$3" buildN /tmp/ms.build1
+  cd /
+  n=0; until umount $M 2>/dev/null || [ $n -ge 5 ]; do n=$((n + 1)); sleep 1; done
+  i=1
+  while [ $i -le "$ACTIONS" ]; do
+    magic=$(dd if=/tmp/out/unit$i.o bs=4 count=1 2>/dev/null | od -An -c | tr -d ' ')
+    [ "$magic" = 177ELF ] && grep -q "stdio.h" /tmp/out/unit$i.d \
+      || { echo "FAIL: $1: unit$i.o is no object file or unit$i.d lists no stdio.h"; failed=$((failed + 1)); }
+    i=$((i + 1))
+  done
+  echo "BUILD server=$1 rep=$3 actions=$ACTIONS first_ms=$((t1 - t0)) repeat_ms=$((t2 - t1))"
 }
 
 rep=1
@@ -124,7 +213,8 @@ rep=1
 while [ $rep -le "$REPS" ]; do
   if [ $((rep % 2)) -eq 1 ]; then order=$SERVERS; else order=$(echo "$SERVERS" | tr ' ' '\n' | sed '1!G;h;$!d'); fi
   for s in $order; do
-    run_one "${s%%:*}" "${s##*:}" $rep
+    case " $WORKLOADS " in *" files "*) run_one "${s%%:*}" "${s##*:}" $rep ;; esac
+    case " $WORKLOADS " in *" build "*) build_one "${s%%:*}" "${s##*:}" $rep ;; esac
   done
   rep=$((rep + 1))
 done
