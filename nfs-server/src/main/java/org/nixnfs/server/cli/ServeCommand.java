@@ -63,6 +63,7 @@ public final class ServeCommand implements Callable<Integer> {
     long cacheNodes;
 
     @Option(names = "--max-connections", paramLabel = "N", defaultValue = "4096",
+            converter = PositiveIntConverter.class,
             description = "Connections beyond this are closed at once. Default: ${DEFAULT-VALUE}.")
     int maxConnections;
 

@@ -56,7 +56,7 @@ class SecurityOptionsTest {
 
     @Test
     void zeroNegativeAndJunkAreRefusedNamingTheOption() {
-        for (String option : List.of("--max-connections-per-client", "--max-clients", "--max-clients-per-address",
+        for (String option : List.of("--max-connections", "--max-connections-per-client", "--max-clients", "--max-clients-per-address",
                 "--max-sessions-per-client", "--max-opens-per-client", "--max-opens", "--max-locks-per-client",
                 "--max-locks")) {
             for (String bad : List.of("0", "-1")) {
