@@ -21,38 +21,90 @@ import org.nixnfs.server.nfs4.state.StateLimits;
 public record SecuritySettings(AllowList allow, boolean requirePrivilegedPort, int maxConnectionsPerClient,
                                Duration stalledRecordTimeout, Duration idleTimeout, StateLimits stateLimits,
                                Path adminTokenFile) {
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 64;
+    public static final Duration DEFAULT_STALLED_RECORD_TIMEOUT = Duration.ofSeconds(30);
+    /** knfsd closes a connection idle for 6 minutes; a client that still holds state reconnects. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(6);
+
     public static SecuritySettings defaults() {
-        return new SecuritySettings(AllowList.defaults(), false, 64, Duration.ofSeconds(30), Duration.ofMinutes(6),
-                StateLimits.defaults(), null);
+        return builder().build();
     }
 
-    public SecuritySettings withAllow(AllowList a) {
-        return new SecuritySettings(a, requirePrivilegedPort, maxConnectionsPerClient, stalledRecordTimeout,
-                idleTimeout, stateLimits, adminTokenFile);
+    /** Starts from the defaults; each setter overrides one setting. */
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public SecuritySettings withRequirePrivilegedPort(boolean r) {
-        return new SecuritySettings(allow, r, maxConnectionsPerClient, stalledRecordTimeout, idleTimeout, stateLimits,
-                adminTokenFile);
+    /** A builder starting from these settings. */
+    public Builder toBuilder() {
+        return builder().allow(allow).requirePrivilegedPort(requirePrivilegedPort)
+                .maxConnectionsPerClient(maxConnectionsPerClient).stalledRecordTimeout(stalledRecordTimeout)
+                .idleTimeout(idleTimeout).stateLimits(stateLimits).adminTokenFile(adminTokenFile);
     }
 
-    public SecuritySettings withMaxConnectionsPerClient(int n) {
-        return new SecuritySettings(allow, requirePrivilegedPort, n, stalledRecordTimeout, idleTimeout, stateLimits,
-                adminTokenFile);
-    }
+    /** Builds {@link SecuritySettings}; a setter given a value that would refuse everyone or never apply throws. */
+    public static final class Builder {
+        private AllowList allow = AllowList.defaults();
+        private boolean requirePrivilegedPort;
+        private int maxConnectionsPerClient = DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
+        private Duration stalledRecordTimeout = DEFAULT_STALLED_RECORD_TIMEOUT;
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private StateLimits stateLimits = StateLimits.defaults();
+        private Path adminTokenFile;
 
-    public SecuritySettings withTimeouts(Duration stalledRecord, Duration idle) {
-        return new SecuritySettings(allow, requirePrivilegedPort, maxConnectionsPerClient, stalledRecord, idle,
-                stateLimits, adminTokenFile);
-    }
+        private Builder() {
+        }
 
-    public SecuritySettings withStateLimits(StateLimits l) {
-        return new SecuritySettings(allow, requirePrivilegedPort, maxConnectionsPerClient, stalledRecordTimeout,
-                idleTimeout, l, adminTokenFile);
-    }
+        public Builder allow(AllowList a) {
+            allow = a;
+            return this;
+        }
 
-    public SecuritySettings withAdminTokenFile(Path f) {
-        return new SecuritySettings(allow, requirePrivilegedPort, maxConnectionsPerClient, stalledRecordTimeout,
-                idleTimeout, stateLimits, f);
+        public Builder requirePrivilegedPort(boolean r) {
+            requirePrivilegedPort = r;
+            return this;
+        }
+
+        public Builder maxConnectionsPerClient(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxConnectionsPerClient must be at least 1, not " + n);
+            }
+            maxConnectionsPerClient = n;
+            return this;
+        }
+
+        public Builder stalledRecordTimeout(Duration d) {
+            stalledRecordTimeout = positive("stalledRecordTimeout", d);
+            return this;
+        }
+
+        public Builder idleTimeout(Duration d) {
+            idleTimeout = positive("idleTimeout", d);
+            return this;
+        }
+
+        public Builder stateLimits(StateLimits l) {
+            stateLimits = l;
+            return this;
+        }
+
+        /** null: no token, which only a loopback admin listener may have. */
+        public Builder adminTokenFile(Path f) {
+            adminTokenFile = f;
+            return this;
+        }
+
+        public SecuritySettings build() {
+            return new SecuritySettings(allow, requirePrivilegedPort, maxConnectionsPerClient, stalledRecordTimeout,
+                    idleTimeout, stateLimits, adminTokenFile);
+        }
+
+        /** Netty's idle handler, which counts in milliseconds, reads less than 1 ms as "never". */
+        private static Duration positive(String name, Duration d) {
+            if (d.toMillis() < 1) {
+                throw new IllegalArgumentException(name + " must be positive, not " + d);
+            }
+            return d;
+        }
     }
 }

@@ -20,9 +20,9 @@ import java.util.stream.Stream;
  * The soak (benchmarks/soak): N clients, each on its own connection and session, read files of
  * the store for a while (LOOKUP of the path, READs of the whole file). Every interval it prints
  * the server's retained heap (live data after the last major GC), heap in use, open file
- * descriptors, threads (from its /metrics), and the clients' request count and p99 latency in
- * that interval. At the end it compares the first full interval with the last: none of them may
- * grow beyond a generous factor (exit status 1 if one does).
+ * descriptors, threads, NFS connections (from its /metrics), and the clients' request count and
+ * p99 latency in that interval. At the end it compares the first full interval with the last:
+ * none of them may grow beyond a generous factor (exit status 1 if one does).
  *
  * <pre>java -cp benchmarks.jar org.nixnfs.bench.nfs.Soak NFS_HOST:PORT ADMIN_HOST:PORT STORE_DIR CLIENTS SECONDS INTERVAL</pre>
  */
@@ -30,12 +30,13 @@ public final class Soak {
     /** Growth allowed from the first interval to the last (measurements of a loaded machine are noisy). */
     static final double FACTOR = 1.5;
 
-    record Sample(long seconds, double liveHeapMiB, double usedHeapMiB, double fds, double threads, long requests,
-                  double p99Millis) {
+    record Sample(long seconds, double liveHeapMiB, double usedHeapMiB, double fds, double threads, double connections,
+                  long requests, double p99Millis) {
         @Override
         public String toString() {
             return String.format("%6d s  live heap %7.1f MiB  heap used %7.1f MiB  fds %5.0f  threads %4.0f  "
-                    + "requests %8d  p99 %7.2f ms", seconds, liveHeapMiB, usedHeapMiB, fds, threads, requests, p99Millis);
+                    + "connections %4.0f  requests %8d  p99 %7.2f ms", seconds, liveHeapMiB, usedHeapMiB, fds, threads,
+                    connections, requests, p99Millis);
         }
     }
 
@@ -73,7 +74,7 @@ public final class Soak {
                     sum(metrics, "jvm_gc_live_data_size_bytes") / (1 << 20),
                     sum(metrics, "jvm_memory_used_bytes{area=\"heap\"") / (1 << 20),
                     sum(metrics, "process_files_open_files"), sum(metrics, "jvm_threads_live_threads"),
-                    lat.length, percentile(lat, 0.99) / 1e6);
+                    sum(metrics, "nixnfs_nfs_connections"), lat.length, percentile(lat, 0.99) / 1e6);
             samples.add(s);
             System.out.println(s);
         }
@@ -93,6 +94,7 @@ public final class Soak {
         check(grew, "live heap", first.liveHeapMiB(), last.liveHeapMiB(), 16);
         check(grew, "file descriptors", first.fds(), last.fds(), 16);
         check(grew, "threads", first.threads(), last.threads(), 4);
+        check(grew, "connections", first.connections(), last.connections(), 0);
         check(grew, "p99 latency", first.p99Millis(), last.p99Millis(), 1);
         System.out.println("failed requests: " + failures.get());
         if (!grew.isEmpty() || failures.get() > 0) {

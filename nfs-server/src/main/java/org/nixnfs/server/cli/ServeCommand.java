@@ -12,7 +12,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.SecuritySettings;
-import org.nixnfs.server.net.AllowList;
 import org.nixnfs.server.vfs.CacheSettings;
 import org.nixnfs.store.StorePath;
 import picocli.CommandLine;
@@ -69,36 +68,17 @@ public final class ServeCommand implements Callable<Integer> {
     long cacheNodes;
 
     @Option(names = "--max-connections", paramLabel = "N", defaultValue = "4096",
+            converter = PositiveIntConverter.class,
             description = "Connections beyond this are closed at once. Default: ${DEFAULT-VALUE}.")
     int maxConnections;
-
-    @Option(names = "--allow", paramLabel = "CIDR", split = ",", arity = "1..*",
-            description = "Client networks that may connect (IPv4 and IPv6 CIDR blocks or addresses, e.g. "
-                    + "10.1.0.0/16 fd00::/8); connections from elsewhere are closed at accept. "
-                    + "Default: loopback and the private ranges (127.0.0.0/8 ::1/128 10.0.0.0/8 172.16.0.0/12 "
-                    + "192.168.0.0/16 169.254.0.0/16 fc00::/7 fe80::/10).")
-    List<String> allow;
-
-    @Option(names = "--require-privileged-port",
-            description = "Refuse clients whose source port is 1024 or above (knfsd's 'secure'; the Linux client "
-                    + "uses a port below 1024 unless mounted with 'noresvport').")
-    boolean requirePrivilegedPort;
-
-    @Option(names = "--max-connections-per-client", paramLabel = "N", defaultValue = "64",
-            description = "Connections one client address may hold open at once; more are closed at accept. "
-                    + "Default: ${DEFAULT-VALUE}.")
-    int maxConnectionsPerClient;
 
     @Option(names = "--admin-listen", paramLabel = "HOST:PORT", defaultValue = Defaults.ADMIN_LISTEN,
             description = "HTTP admin listener: /metrics, /healthz, /readyz and the API the usage/gc/pin commands use; "
                     + "'none' to disable. Default: ${DEFAULT-VALUE}.")
     String adminListen;
 
-    @Option(names = "--admin-token-file", paramLabel = "FILE",
-            description = "File whose first line is the bearer token the admin API's GC, pin and usage endpoints "
-                    + "require (metrics, health and GC plans stay open). Needed when --admin-listen is not on loopback. "
-                    + "Make one with: head -c 32 /dev/urandom | base64 > FILE")
-    Path adminTokenFile;
+    @CommandLine.Mixin
+    SecurityOptions security = new SecurityOptions();
 
     @CommandLine.Mixin
     GcOptions gc = new GcOptions();
@@ -147,7 +127,7 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SecuritySettings security = security(); // a bad --allow fails before a demo store is built
+        SecuritySettings securitySettings = securitySettings(); // a bad --allow fails before a demo store is built
         for (URI u : usageFrom) {
             if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--usage-from: not an http(s) URL: " + u);
@@ -184,7 +164,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .publish(publishTo == null ? null : NixnfsServer.Config.Publishing.to(publishTo, signingKey))
                 .usagePull(usagePull())
                 .faultIn(faultIn.config(root))
-                .security(security)
+                .security(securitySettings)
                 .delegations(delegations.on());
         if (workerThreads != null) {
             config.workerThreads(workerThreads);
@@ -207,21 +187,16 @@ public final class ServeCommand implements Callable<Integer> {
      */
     NixnfsServer.Config.UsagePull usagePull() {
         return usageFrom.isEmpty() ? null : new NixnfsServer.Config.UsagePull(usageFrom, usagePullInterval,
-                usageFromTokenFile != null ? usageFromTokenFile : adminTokenFile);
+                usageFromTokenFile != null ? usageFromTokenFile : security.adminTokenFile);
     }
 
     private String allowedClients;
 
-    private SecuritySettings security() {
-        AllowList allowList;
-        try {
-            allowList = allow == null ? AllowList.defaults() : AllowList.of(allow);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--allow: " + e.getMessage());
-        }
-        allowedClients = allowList.toString();
-        return SecuritySettings.defaults().withAllow(allowList).withRequirePrivilegedPort(requirePrivilegedPort)
-                .withMaxConnectionsPerClient(maxConnectionsPerClient).withAdminTokenFile(adminTokenFile);
+    /** The security settings the options make (README, "Security"). */
+    SecuritySettings securitySettings() {
+        SecuritySettings settings = security.settings(spec.commandLine());
+        allowedClients = settings.allow().toString();
+        return settings;
     }
 
     private void printMountHint(NixnfsServer server, Path root) {

@@ -39,7 +39,8 @@ class AdminAuthTest {
     static void start() throws Exception {
         tokenFile = Files.createTempFile("nixnfs-admin-token", "");
         Files.writeString(tokenFile, TOKEN + "\n");
-        f = ScrapeFixture.start(c -> c.toBuilder().security(c.security().withAdminTokenFile(tokenFile)).build());
+        f = ScrapeFixture.start(c -> c.toBuilder()
+                .security(c.security().toBuilder().adminTokenFile(tokenFile).build()).build());
     }
 
     @AfterAll
@@ -112,7 +113,8 @@ class AdminAuthTest {
                 .adminListen(new InetSocketAddress("0.0.0.0", 0)).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NixnfsServer.start(c));
         assertTrue(e.getMessage().contains("--admin-token-file"), e.getMessage());
-        try (NixnfsServer s = NixnfsServer.start(c.toBuilder().security(c.security().withAdminTokenFile(tokenFile)).build())) {
+        try (NixnfsServer s = NixnfsServer.start(c.toBuilder()
+                .security(c.security().toBuilder().adminTokenFile(tokenFile).build()).build())) {
             URI u = URI.create("http://127.0.0.1:" + s.adminAddress().getPort() + "/api/v1/gc/run");
             assertEquals(401, http.send(HttpRequest.newBuilder(u).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode());

@@ -47,7 +47,7 @@ class ClientAccessKernelTest {
     private static NixnfsServer start(TestStore store, String cidr) throws Exception {
         return NixnfsServer.start(NixnfsServer.Config.builder(store.nix.storeRoot(),
                 new InetSocketAddress("127.0.0.1", 0), Files.createTempDirectory("nixnfs-state"))
-                .security(SecuritySettings.defaults().withAllow(AllowList.of(List.of(cidr))))
+                .security(SecuritySettings.builder().allow(AllowList.of(List.of(cidr))).build())
                 .build());
     }
 }

@@ -35,8 +35,8 @@ class ClientAccessTest {
         store = TestStore.get();
         server = NixnfsServer.start(NixnfsServer.Config.builder(store.nix.storeRoot(),
                 new InetSocketAddress("127.0.0.1", 0), Files.createTempDirectory("nixnfs-state"))
-                .security(SecuritySettings.defaults().withAllow(AllowList.of(List.of("127.0.0.1/32")))
-                        .withMaxConnectionsPerClient(4))
+                .security(SecuritySettings.builder().allow(AllowList.of(List.of("127.0.0.1/32")))
+                        .maxConnectionsPerClient(4).build())
                 .build());
     }
 

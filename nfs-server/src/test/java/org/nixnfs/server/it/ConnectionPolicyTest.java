@@ -34,8 +34,8 @@ class ConnectionPolicyTest {
         store = TestStore.get();
         server = NixnfsServer.start(NixnfsServer.Config.builder(store.nix.storeRoot(),
                 new InetSocketAddress("127.0.0.1", 0), Files.createTempDirectory("nixnfs-state"))
-                .security(SecuritySettings.defaults().withRequirePrivilegedPort(true)
-                        .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2)))
+                .security(SecuritySettings.builder().requirePrivilegedPort(true)
+                        .stalledRecordTimeout(Duration.ofSeconds(1)).idleTimeout(Duration.ofSeconds(2)).build())
                 .build());
     }
 

@@ -54,12 +54,13 @@ class ExhaustionTest {
     @BeforeAll
     static void start() throws Exception {
         store = TestStore.get();
-        StateLimits limits = new StateLimits(3_000, 1_000, 16, 2_000, 100_000, 1_000, 100_000);
+        StateLimits limits = StateLimits.builder().maxClients(3_000).maxClientsPerAddress(1_000).maxOpensPerClient(2_000)
+                .maxOpens(100_000).maxLocksPerClient(1_000).maxLocks(100_000).build();
         server = NixnfsServer.start(NixnfsServer.Config.builder(store.nix.storeRoot(),
                         new InetSocketAddress("127.0.0.1", 0), Files.createTempDirectory("nixnfs-state"))
                 .leaseSeconds(LEASE_SECONDS)
-                .security(SecuritySettings.defaults().withMaxConnectionsPerClient(2_100).withStateLimits(limits)
-                        .withTimeouts(Duration.ofSeconds(2), Duration.ofMinutes(6)))
+                .security(SecuritySettings.builder().maxConnectionsPerClient(2_100).stateLimits(limits)
+                        .stalledRecordTimeout(Duration.ofSeconds(2)).build())
                 .build());
         expected = Files.readAllBytes(blobPath());
         goodReadMillis(); // warm up

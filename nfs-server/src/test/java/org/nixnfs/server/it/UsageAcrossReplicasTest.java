@@ -77,7 +77,7 @@ class UsageAcrossReplicasTest {
     void thePrimarySendsTheReplicasToken(@TempDir Path dir) throws Exception {
         Path token = Files.writeString(dir.resolve("replica-token"), "replica-admin-token-0123456789\n");
         try (ScrapeFixture replica = ScrapeFixture.start(c -> c.toBuilder()
-                .security(c.security().withAdminTokenFile(token)).build())) {
+                .security(c.security().toBuilder().adminTokenFile(token).build()).build())) {
             URI replicaUrl = URI.create("http://127.0.0.1:" + replica.server.adminAddress().getPort());
             try (Nfs4TestClient c = Nfs4TestClient.connect(replica.server.address(), 1)) {
                 c.lookup("/nix/store/" + replica.data.baseName());

@@ -33,6 +33,7 @@ class NixDatabaseFuzzTest {
             try (Statement st = writer.createStatement()) {
                 st.execute("PRAGMA synchronous=OFF"); // a throwaway database: no fsync per input
             }
+            writer.setAutoCommit(false); // one write transaction per input, not one per row
         }
     }
 
@@ -69,6 +70,7 @@ class NixDatabaseFuzzTest {
                 ps.executeUpdate();
             }
         }
+        writer.commit();
         try {
             db.load();
         } catch (NixDatabaseException expected) {

@@ -36,33 +36,150 @@ public final class StateLimits {
     private final int maxDelegations;
     private final AtomicLong refusals = new AtomicLong();
 
-    public StateLimits(int maxClients, int maxClientsPerAddress, int maxSessionsPerClient, int maxOpensPerClient,
-                       int maxOpens, int maxLocksPerClient, int maxLocks) {
-        this(maxClients, maxClientsPerAddress, maxSessionsPerClient, maxOpensPerClient, maxOpens, maxLocksPerClient,
-                maxLocks, DEFAULT_DELEGATIONS_PER_CLIENT, DEFAULT_DELEGATIONS);
+    private StateLimits(Builder b) {
+        this.maxClients = b.maxClients;
+        this.maxClientsPerAddress = b.maxClientsPerAddress;
+        this.maxSessionsPerClient = b.maxSessionsPerClient;
+        this.maxOpensPerClient = b.maxOpensPerClient;
+        this.maxOpens = b.maxOpens;
+        this.maxLocksPerClient = b.maxLocksPerClient;
+        this.maxLocks = b.maxLocks;
+        this.maxDelegationsPerClient = b.maxDelegationsPerClient;
+        this.maxDelegations = b.maxDelegations;
     }
 
-    /** Linux itself returns delegations beyond about 5,000 (its delegation watermark); 16 Ki leaves room. */
-    static final int DEFAULT_DELEGATIONS_PER_CLIENT = 16_384;
-    static final int DEFAULT_DELEGATIONS = 262_144;
-
-    public StateLimits(int maxClients, int maxClientsPerAddress, int maxSessionsPerClient, int maxOpensPerClient,
-                       int maxOpens, int maxLocksPerClient, int maxLocks, int maxDelegationsPerClient,
-                       int maxDelegations) {
-        this.maxDelegationsPerClient = maxDelegationsPerClient;
-        this.maxDelegations = maxDelegations;
-        this.maxClients = maxClients;
-        this.maxClientsPerAddress = maxClientsPerAddress;
-        this.maxSessionsPerClient = maxSessionsPerClient;
-        this.maxOpensPerClient = maxOpensPerClient;
-        this.maxOpens = maxOpens;
-        this.maxLocksPerClient = maxLocksPerClient;
-        this.maxLocks = maxLocks;
-    }
-
-    /** Far above what a build farm needs (an open is a few hundred bytes), far below what would exhaust a 2 GiB heap. */
     public static StateLimits defaults() {
-        return new StateLimits(16_384, 1_024, 16, 32_768, 524_288, 8_192, 131_072);
+        return builder().build();
+    }
+
+    /** Starts from the defaults; each setter overrides one limit. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public int maxClients() {
+        return maxClients;
+    }
+
+    public int maxClientsPerAddress() {
+        return maxClientsPerAddress;
+    }
+
+    public int maxSessionsPerClient() {
+        return maxSessionsPerClient;
+    }
+
+    public int maxOpensPerClient() {
+        return maxOpensPerClient;
+    }
+
+    public int maxOpens() {
+        return maxOpens;
+    }
+
+    public int maxLocksPerClient() {
+        return maxLocksPerClient;
+    }
+
+    public int maxLocks() {
+        return maxLocks;
+    }
+
+    /**
+     * Builds {@link StateLimits}. The defaults are far above what a build farm needs (an open is
+     * a few hundred bytes), far below what would exhaust a 2 GiB heap; {@code serve}'s options
+     * show them.
+     */
+    public static final class Builder {
+        public static final int DEFAULT_MAX_CLIENTS = 16_384;
+        public static final int DEFAULT_MAX_CLIENTS_PER_ADDRESS = 1_024;
+        public static final int DEFAULT_MAX_SESSIONS_PER_CLIENT = 16;
+        public static final int DEFAULT_MAX_OPENS_PER_CLIENT = 32_768;
+        public static final int DEFAULT_MAX_OPENS = 524_288;
+        public static final int DEFAULT_MAX_LOCKS_PER_CLIENT = 8_192;
+        public static final int DEFAULT_MAX_LOCKS = 131_072;
+        /** Linux itself returns delegations beyond about 5,000 (its delegation watermark); 16 Ki leaves room. */
+        public static final int DEFAULT_MAX_DELEGATIONS_PER_CLIENT = 16_384;
+        public static final int DEFAULT_MAX_DELEGATIONS = 262_144;
+
+        private int maxClients = DEFAULT_MAX_CLIENTS;
+        private int maxClientsPerAddress = DEFAULT_MAX_CLIENTS_PER_ADDRESS;
+        private int maxSessionsPerClient = DEFAULT_MAX_SESSIONS_PER_CLIENT;
+        private int maxOpensPerClient = DEFAULT_MAX_OPENS_PER_CLIENT;
+        private int maxOpens = DEFAULT_MAX_OPENS;
+        private int maxLocksPerClient = DEFAULT_MAX_LOCKS_PER_CLIENT;
+        private int maxLocks = DEFAULT_MAX_LOCKS;
+        private int maxDelegationsPerClient = DEFAULT_MAX_DELEGATIONS_PER_CLIENT;
+        private int maxDelegations = DEFAULT_MAX_DELEGATIONS;
+
+        private Builder() {
+        }
+
+        /** Client ids on the server, confirmed or not. */
+        public Builder maxClients(int n) {
+            maxClients = atLeastOne("maxClients", n);
+            return this;
+        }
+
+        /** Client ids made from one IP address. */
+        public Builder maxClientsPerAddress(int n) {
+            maxClientsPerAddress = atLeastOne("maxClientsPerAddress", n);
+            return this;
+        }
+
+        /** NFSv4.1 sessions of one client. */
+        public Builder maxSessionsPerClient(int n) {
+            maxSessionsPerClient = atLeastOne("maxSessionsPerClient", n);
+            return this;
+        }
+
+        /** Open states of one client. */
+        public Builder maxOpensPerClient(int n) {
+            maxOpensPerClient = atLeastOne("maxOpensPerClient", n);
+            return this;
+        }
+
+        /** Open states on the server. */
+        public Builder maxOpens(int n) {
+            maxOpens = atLeastOne("maxOpens", n);
+            return this;
+        }
+
+        /** Lock states of one client. */
+        public Builder maxLocksPerClient(int n) {
+            maxLocksPerClient = atLeastOne("maxLocksPerClient", n);
+            return this;
+        }
+
+        /** Lock states on the server. */
+        public Builder maxLocks(int n) {
+            maxLocks = atLeastOne("maxLocks", n);
+            return this;
+        }
+
+        /** Read delegations of one client (over the limit an OPEN simply gets none). */
+        public Builder maxDelegationsPerClient(int n) {
+            maxDelegationsPerClient = atLeastOne("maxDelegationsPerClient", n);
+            return this;
+        }
+
+        /** Read delegations on the server. */
+        public Builder maxDelegations(int n) {
+            maxDelegations = atLeastOne("maxDelegations", n);
+            return this;
+        }
+
+        public StateLimits build() {
+            return new StateLimits(this);
+        }
+
+        /** A limit of 0 would refuse every client; a negative one is a mistake. */
+        private static int atLeastOne(String name, int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException(name + " must be at least 1, not " + n);
+            }
+            return n;
+        }
     }
 
     /** Requests refused so far because a limit was reached. */

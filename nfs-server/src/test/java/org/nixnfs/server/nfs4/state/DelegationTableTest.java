@@ -33,7 +33,9 @@ class DelegationTableTest {
 
     final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     final StateManager state = new StateManager(LEASE, () -> TimeUnit.MILLISECONDS.toNanos(clock.millis()),
-            new StateLimits(100, 100, 4, 100, 100, 100, 100, 2, 3));
+            StateLimits.builder().maxClients(100).maxClientsPerAddress(100).maxSessionsPerClient(4)
+                    .maxOpensPerClient(100).maxOpens(100).maxLocksPerClient(100).maxLocks(100)
+                    .maxDelegationsPerClient(2).maxDelegations(3).build());
     final DelegationTable table = state.delegations();
 
     ClientRecord client(String owner) throws NfsException {

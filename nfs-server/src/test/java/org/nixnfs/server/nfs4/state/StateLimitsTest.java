@@ -12,8 +12,8 @@ import org.nixnfs.server.vfs.FileHandle;
 class StateLimitsTest {
     static final String P = "AUTH_SYS 0:0";
     long now = 1_000;
-    // 2 client ids, 10 per address, 1 session per client, 2 opens per client (3 in all), 2 lock states per client (100 in all)
-    final StateManager state = new StateManager(90, () -> now, new StateLimits(2, 10, 1, 2, 3, 2, 100));
+    final StateManager state = new StateManager(90, () -> now, StateLimits.builder().maxClients(2).maxClientsPerAddress(10)
+            .maxSessionsPerClient(1).maxOpensPerClient(2).maxOpens(3).maxLocksPerClient(2).maxLocks(100).build());
 
     private static byte[] owner(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
