@@ -8,8 +8,9 @@
 # SIGNAL_PORT (the host answers one line per connection when its GC run is done).
 #   1. mount; open DELEGATED/DFILE 100 times: the client's own count of OPEN and CLOSE calls
 #      (/proc/self/mountstats) may grow by a few only;
-#   1b. read every file in DFILE's directory (delegations on each), then ls -l it: the client's
-#      count of GETATTR calls may grow by a few only (with noatime; without it, one per file);
+#   1b. read every file in DFILE's directory (delegations on each), then, once the directory's
+#      attributes expired, ls -l it: the client's count of GETATTR calls may grow by a few only
+#      (with noatime; without it, one per file);
 #   2. open VICTIM/FILE on fd 3 and read its first 64 KiB;
 #   3. "gc-open: holding", wait for the host's word (it runs GC meanwhile, which recalls the
 #      delegation on DELEGATED and deletes it); DELEGATED must be gone, without an I/O error;
@@ -38,11 +39,13 @@ say "100 opens of $DFILE sent $opens OPEN and $closes CLOSE"
 if [ "$opens" -le 5 ] && [ "$closes" -le 5 ]; then pass "100 opens under a delegation: $opens OPEN, $closes CLOSE"
 else fail "100 opens sent $opens OPEN and $closes CLOSE: no delegation?"; fi
 dir=$(dirname "$d")
+n=$(ls "$dir" | wc -l)   # before the reads: busybox ls stats each entry even without -l
 for h in "$dir"/*; do cat "$h" > /dev/null || fail "read $h"; done
-n=$(ls "$dir" | wc -l) getattrs=$(calls GETATTR)
+sleep 2   # the directory's attributes expire (acdirmin=1), as they have when ls -lR comes later
+getattrs=$(calls GETATTR) readdirs=$(calls READDIR)
 ls -l "$dir" > /dev/null || fail "ls -l $dir"
-getattrs=$(( $(calls GETATTR) - getattrs ))
-say "ls -l of $n delegated files sent $getattrs GETATTR"
+getattrs=$(( $(calls GETATTR) - getattrs )) readdirs=$(( $(calls READDIR) - readdirs ))
+say "ls -l of $n delegated files sent $getattrs GETATTR and $readdirs READDIR"
 if [ "$getattrs" -le 5 ]; then pass "ls -l of $n files read under delegations: $getattrs GETATTR"
 else fail "ls -l of $n files read under delegations sent $getattrs GETATTR: atime asked for (no noatime?)"; fi
 f="/nix/store/$VICTIM/$FILE"
