@@ -8,6 +8,9 @@
 # SIGNAL_PORT (the host answers one line per connection when its GC run is done).
 #   1. mount; open DELEGATED/DFILE 100 times: the client's own count of OPEN and CLOSE calls
 #      (/proc/self/mountstats) may grow by a few only;
+#   1b. read every file in DFILE's directory (delegations on each), then, once the directory's
+#      attributes expired, ls -l it: the client's count of GETATTR calls may grow by 10 at most
+#      (with noatime; without it, one per file);
 #   2. open VICTIM/FILE on fd 3 and read its first 64 KiB;
 #   3. "gc-open: holding", wait for the host's word (it runs GC meanwhile, which recalls the
 #      delegation on DELEGATED and deletes it); DELEGATED must be gone, without an I/O error;
@@ -35,6 +38,16 @@ opens=$(( $(calls OPEN) + $(calls OPEN_NOATTR) - opens )) closes=$(( $(calls CLO
 say "100 opens of $DFILE sent $opens OPEN and $closes CLOSE"
 if [ "$opens" -le 5 ] && [ "$closes" -le 5 ]; then pass "100 opens under a delegation: $opens OPEN, $closes CLOSE"
 else fail "100 opens sent $opens OPEN and $closes CLOSE: no delegation?"; fi
+dir=$(dirname "$d")
+n=$(ls "$dir" | wc -l)   # before the reads: busybox ls stats each entry even without -l
+for h in "$dir"/*; do cat "$h" > /dev/null || fail "read $h"; done
+sleep 2   # the directory's attributes expire (acdirmin=1), as they have when ls -lR comes later
+getattrs=$(calls GETATTR) readdirs=$(calls READDIR)
+ls -l "$dir" > /dev/null || fail "ls -l $dir"
+getattrs=$(( $(calls GETATTR) - getattrs )) readdirs=$(( $(calls READDIR) - readdirs ))
+say "ls -l of $n delegated files sent $getattrs GETATTR and $readdirs READDIR"
+if [ "$getattrs" -le 10 ]; then pass "ls -l of $n files read under delegations: $getattrs GETATTR"
+else fail "ls -l of $n files read under delegations sent $getattrs GETATTR: atime asked for (no noatime?)"; fi
 f="/nix/store/$VICTIM/$FILE"
 exec 3< "$f" || { fail "open $f"; finish; }
 dd bs=65536 count=1 <&3 > /tmp/part1 2>/dev/null

@@ -41,7 +41,9 @@ import org.nixnfs.store.testing.NixStoreFixture;
  * and once the guest closes it the next run deletes it and the guest no longer sees it.
  *
  * <p>Over 4.2 with read delegations (the same boot): opening one file 100 times sends at most a
- * few OPENs and CLOSEs (the guest counts them in its mountstats), and GC recalls the delegation
+ * few OPENs and CLOSEs (the guest counts them in its mountstats); {@code ls -l} of 51 files it
+ * has read under delegations sends at most a few GETATTRs (README's {@code noatime}: without it
+ * the client asks for each file's atime, one GETATTR per file); and GC recalls the delegation
  * on a path no longer used before it deletes it; the guest returns it and then sees the path
  * gone, with no hang and no I/O error.
  */
@@ -55,7 +57,8 @@ class GcEvictionTest {
         List<StorePath> built = nix.build("[ (" + NixStoreFixture.derivation("victim",
                 "/bin/mkdir -p $out/lib; /usr/bin/seq 1 300000 > $out/lib/data") + ") ("
                 + NixStoreFixture.derivation("bystander", "printf x > $out") + ") ("
-                + NixStoreFixture.derivation("delegated", "/bin/mkdir -p $out/include; printf '#define X 1' > $out/include/x.h")
+                + NixStoreFixture.derivation("delegated", "/bin/mkdir -p $out/include; printf '#define X 1' > $out/include/x.h;"
+                        + " for i in $(/usr/bin/seq 1 50); do echo \"#define H$i $i\" > $out/include/h$i.h; done")
                 + ") ]");
         StorePath victim = built.get(0);
         StorePath bystander = built.get(1);
