@@ -39,6 +39,10 @@ import org.nixnfs.store.testing.NixStoreFixture;
  * options already run it (the defaults cache the failed lookup), and runs later (time printed:
  * README quotes it); and a mount without {@code vers=} from busybox, which has no mount.nfs to
  * negotiate, is NFSv4.0.
+ *
+ * <p>Opt-in, for measurement: environment variable {@code LOOKUPCACHE} (e.g. {@code all}) replaces
+ * README's {@code lookupcache=positive} in the "README's options" mounts; unset, README's options
+ * are used as they are. benchmarks/README.md quotes both.
  */
 @Tag("vm")
 @Tag("slow")
@@ -72,7 +76,7 @@ class VisibilityTest {
             HostProcess guest = HostProcess.start("visibility", List.of(
                     KernelClients.runGuest(),
                     "--timeout", "600", HostTools.guestDir().resolve("visibility-check.sh").toString(),
-                    "PORT=" + server.address().getPort(), "README_OPTS=" + Readme.recommendedMountOptions(),
+                    "PORT=" + server.address().getPort(), "README_OPTS=" + mountOptions(),
                     "NAME42=" + out42.baseName(), "NAME40=" + out40.baseName(), "EXE=bin/hello",
                     "LIMIT=" + LIMIT_SECONDS), HostTools.repoRoot(), Map.of(), line -> {
                 Instant now = Instant.now();
@@ -102,6 +106,7 @@ class VisibilityTest {
                 assertNotNull(indexed40);
                 Duration server42 = between(commit42, indexed42);
                 Duration server40 = between(commit40, indexed40);
+                System.out.printf("visibility with options %s%n", mountOptions());
                 System.out.printf("visibility (nix-store --realise while the guest waits): server's part (commit -> index)"
                                 + " %d ms, %d ms; client's part (index -> runs) with README's options: NFSv4.2 %d ms"
                                 + " (listed %d ms), NFSv4.0 %d ms (listed %d ms); kernel defaults (NFSv4.2): %d ms%n",
@@ -118,6 +123,22 @@ class VisibilityTest {
                         "busybox mount -t nfs4 without vers= mounts NFSv4.0");
             }
         }
+    }
+
+    /** README's options, with {@code lookupcache=} from the environment variable LOOKUPCACHE if set. */
+    private static String mountOptions() throws IOException {
+        String readme = Readme.recommendedMountOptions();
+        String lookupcache = System.getenv("LOOKUPCACHE");
+        if (lookupcache == null || lookupcache.isEmpty()) {
+            return readme;
+        }
+        if (!List.of("all", "positive", "pos", "none").contains(lookupcache)) {
+            throw new IllegalArgumentException("LOOKUPCACHE=" + lookupcache + ": expected all, positive, pos or none");
+        }
+        if (!readme.contains("lookupcache=positive")) {
+            throw new IllegalStateException("README's options have no lookupcache=positive to replace: " + readme);
+        }
+        return readme.replace("lookupcache=positive", "lookupcache=" + lookupcache);
     }
 
     /** Waits for the guest to ask for the path, then builds it; the commit's time. */
