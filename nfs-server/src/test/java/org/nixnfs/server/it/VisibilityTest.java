@@ -108,7 +108,7 @@ class VisibilityTest {
                 Duration server40 = between(commit40, indexed40);
                 System.out.printf("visibility with options %s%n", mountOptions());
                 System.out.printf("visibility (nix-store --realise while the guest waits): server's part (commit -> index)"
-                                + " %d ms, %d ms; client's part (index -> runs) with README's options: NFSv4.2 %d ms"
+                                + " %d ms, %d ms; client's part (index -> runs) with the options above: NFSv4.2 %d ms"
                                 + " (listed %d ms), NFSv4.0 %d ms (listed %d ms); kernel defaults (NFSv4.2): %d ms%n",
                         server42.toMillis(), server40.toMillis(),
                         ms(indexed42, lineAt.get("EXEC r42")), ms(indexed42, lineAt.get("LISTED r42")),
