@@ -4,14 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +29,7 @@ import org.nixnfs.server.FaultInConfig;
 import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.it.guest.HostProcess;
 import org.nixnfs.server.it.guest.HostTools;
+import org.nixnfs.server.it.guest.GuestHandshake;
 import org.nixnfs.server.testing.MutableClock;
 import org.nixnfs.server.testing.Readme;
 import org.nixnfs.store.StorePath;
@@ -48,6 +45,9 @@ import org.nixnfs.store.testing.NixStoreFixture;
 @Tag("vm")
 @Tag("slow")
 class FaultInKernelTest {
+    /** How long the guest may take to reach the next step before the host's signal. */
+    private static final Duration GUEST_MAY_TAKE = Duration.ofSeconds(300);
+
     @Test
     void neverPushedAndEvictedBinariesRunOnTheLinuxClient(@TempDir Path dir) throws Exception {
         HostTools.requirePackages("qemu-system-x86", "busybox-static", "kmod", "cpio", "nginx-light");
@@ -97,7 +97,7 @@ class FaultInKernelTest {
                 try (guest) {
                     assertEquals("fault-in: ran local", said.poll(500, TimeUnit.SECONDS), guest.failureReport(-1));
                     assertTrue(nix.isValid(tool), "the never-pushed tool was fetched into the server's store");
-                    waitForClose(server, local);
+                    GuestHandshake.waitForClose(server, local);
                     Thread.sleep(1_000); // whatever the client sends with its CLOSE is a use too
                     clock.advance(Duration.ofDays(30));
                     GcRunResult r = server.gc().collect();
@@ -106,7 +106,7 @@ class FaultInKernelTest {
                     assertFalse(Files.exists(nix.realPath(local)), "gone from disk");
                     assertTrue(Files.exists(cold.resolve(local.hashPart() + ".narinfo")), "copied to the cold tier");
                     nix.nix(null, "nix-store", "--verify", "--check-contents");
-                    tell(signal, "evicted");
+                    GuestHandshake.tell(signal, "evicted", GUEST_MAY_TAKE);
                     int rc = guest.await(Duration.ofSeconds(300));
                     assertEquals(0, rc, guest.failureReport(rc));
                 }
@@ -119,19 +119,4 @@ class FaultInKernelTest {
         }
     }
 
-    /** The client's CLOSE may trail its close(2) a little. */
-    private static void waitForClose(NixnfsServer server, StorePath p) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (server.state().openCount(p.hashPart()) > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertEquals(0, server.state().openCount(p.hashPart()), "the guest's CLOSE reached the server");
-    }
-
-    private static void tell(ServerSocket signal, String word) throws IOException {
-        signal.setSoTimeout(300_000);
-        try (Socket s = signal.accept(); OutputStream out = s.getOutputStream()) {
-            out.write((word + "\n").getBytes(StandardCharsets.UTF_8));
-        }
-    }
 }

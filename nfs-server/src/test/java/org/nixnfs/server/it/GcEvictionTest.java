@@ -4,13 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -30,6 +26,7 @@ import org.nixnfs.gc.GcRunResult;
 import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.it.guest.HostProcess;
 import org.nixnfs.server.it.guest.HostTools;
+import org.nixnfs.server.it.guest.GuestHandshake;
 import org.nixnfs.server.testing.MutableClock;
 import org.nixnfs.server.testing.Readme;
 import org.nixnfs.store.StorePath;
@@ -50,6 +47,9 @@ import org.nixnfs.store.testing.NixStoreFixture;
 @Tag("vm")
 @Tag("slow")
 class GcEvictionTest {
+    /** How long the guest may take to reach the next step before the host's signal. */
+    private static final Duration GUEST_MAY_TAKE = Duration.ofSeconds(120);
+
     @Test
     void anOpenFileIsNotEvictedUntilItIsClosed(@TempDir Path dir) throws Exception {
         HostTools.requirePackages("qemu-system-x86", "busybox-static", "kmod", "cpio");
@@ -95,15 +95,15 @@ class GcEvictionTest {
                         .functionCounter().count() >= 1, "the guest returned the recalled delegation");
                 assertFalse(deleted(first).contains(victim), "but not one a client has open");
                 assertTrue(Files.exists(nix.realPath(victim)));
-                tell(signal, "collected");
+                GuestHandshake.tell(signal, "collected", GUEST_MAY_TAKE);
 
                 assertEquals("gc-open: closed", said.poll(120, TimeUnit.SECONDS));
-                waitForClose(server, victim);
+                GuestHandshake.waitForClose(server, victim);
                 Thread.sleep(1_000); // whatever the client sends with its CLOSE is a use too
                 clock.advance(Duration.ofDays(30));
                 GcRunResult second = server.gc().collect();
                 assertTrue(deleted(second).contains(victim), "closed and unused: collected");
-                tell(signal, "collected");
+                GuestHandshake.tell(signal, "collected", GUEST_MAY_TAKE);
                 int rc = guest.await(Duration.ofSeconds(120));
                 assertEquals(0, rc, guest.failureReport(rc));
             }
@@ -114,19 +114,4 @@ class GcEvictionTest {
         return r.deleted().stream().map(GcPlan.DeadPath::path).collect(Collectors.toList());
     }
 
-    /** The client's CLOSE may trail its close(2) a little. */
-    private static void waitForClose(NixnfsServer server, StorePath p) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (server.state().openCount(p.hashPart()) > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertEquals(0, server.state().openCount(p.hashPart()), "the guest's CLOSE reached the server");
-    }
-
-    private static void tell(ServerSocket signal, String word) throws IOException {
-        signal.setSoTimeout(120_000);
-        try (Socket s = signal.accept(); OutputStream out = s.getOutputStream()) {
-            out.write((word + "\n").getBytes(StandardCharsets.UTF_8));
-        }
-    }
 }
