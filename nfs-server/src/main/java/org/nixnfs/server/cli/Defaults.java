@@ -1,6 +1,7 @@
 package org.nixnfs.server.cli;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +31,7 @@ final class Defaults {
         if (env != null && !env.isEmpty()) {
             return Path.of(env);
         }
-        String home = System.getenv("NIXNFS_HOME");
-        return Path.of(home != null ? home : ".").resolve(".state").toAbsolutePath().normalize();
+        return home().resolve(".state").toAbsolutePath().normalize();
     }
 
     /**
@@ -39,11 +39,20 @@ final class Defaults {
      * first use; says in one line why it falls back.
      */
     static Path storeRoot(Path stateDir) throws IOException, InterruptedException {
-        String why = whyNotServe(Path.of("/"));
+        return storeRoot(Path.of("/"), stateDir, home(), System.err);
+    }
+
+    /**
+     * {@link #storeRoot(Path)} for a machine whose root is {@code machineRoot}, with the demo store
+     * built by {@code home}'s scripts/make-demo-store, and the one line saying why to {@code say}.
+     */
+    static Path storeRoot(Path machineRoot, Path stateDir, Path home, PrintStream say)
+            throws IOException, InterruptedException {
+        String why = whyNotServe(machineRoot);
         if (why == null) {
-            return Path.of("/");
+            return machineRoot;
         }
-        return demoStore(stateDir, why + "; serving the demo store instead");
+        return demoStore(stateDir, why + "; serving the demo store instead", home, say);
     }
 
     /**
@@ -69,14 +78,18 @@ final class Defaults {
 
     /** The demo store under the state directory, built (or found up to date) by scripts/make-demo-store. */
     static Path demoStore(Path stateDir, String why) throws IOException, InterruptedException {
+        return demoStore(stateDir, why, home(), System.err);
+    }
+
+    private static Path demoStore(Path stateDir, String why, Path home, PrintStream say)
+            throws IOException, InterruptedException {
         Path demo = stateDir.resolve("demo-store");
-        String home = System.getenv("NIXNFS_HOME");
-        Path script = Path.of(home != null ? home : ".").resolve("scripts/make-demo-store");
+        Path script = home.resolve("scripts/make-demo-store");
         if (!Files.isExecutable(script)) {
             throw new CommandLine.ParameterException(new CommandLine(new ServeCommand()),
                     why + ", but there is no " + script + " to build it; pass --store-root");
         }
-        System.err.println("nixnfs: " + why + " (" + demo + ", built on first use)");
+        say.println("nixnfs: " + why + " (" + demo + ", built on first use)");
         Process p = new ProcessBuilder(script.toString(), demo.toString())
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -85,6 +98,12 @@ final class Defaults {
             throw new IOException(script + " failed with exit code " + p.exitValue());
         }
         return demo;
+    }
+
+    /** The nixnfs checkout the launcher runs from ({@code $NIXNFS_HOME}), else the working directory. */
+    private static Path home() {
+        String home = System.getenv("NIXNFS_HOME");
+        return Path.of(home != null ? home : ".");
     }
 
     static InetSocketAddress parseListen(String hostPort) {
