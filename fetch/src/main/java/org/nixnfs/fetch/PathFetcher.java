@@ -185,7 +185,7 @@ public final class PathFetcher implements AutoCloseable {
             return CompletableFuture.completedFuture(Outcome.NOT_AVAILABLE);
         }
         if (!a.narinfo().storePath().equals(path)) {
-            metrics.narinfo("mismatch");
+            metrics.narinfo(FetchMetrics.MISMATCH);
             log.info("not fetching {}: {} describes {} instead", path, a.cache(), a.narinfo().storePath());
             return CompletableFuture.completedFuture(Outcome.NOT_AVAILABLE);
         }

@@ -44,10 +44,14 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.nixnfs.server.cli.Main;
+import picocli.CommandLine;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -422,6 +426,50 @@ class KubernetesManifestsTest {
 
         PersistentVolume pv = single(m.all(PersistentVolume.class));
         assertEquals(clusterIp, pv.getSpec().getNfs().getServer(), "the executors mount the replicas' Service");
+    }
+
+    /** Options of {@code nixnfs serve} an operator of a StatefulSet should see, set or offered in a comment. */
+    private static final List<String> SECURITY_AND_DELEGATION_OPTIONS = List.of("--allow", "--delegations",
+            "--admin-token-file", "--max-connections", "--max-connections-per-client", "--stalled-record-timeout",
+            "--idle-timeout", "--require-privileged-port", "--max-clients", "--max-clients-per-address",
+            "--max-sessions-per-client", "--max-opens-per-client", "--max-opens", "--max-locks-per-client", "--max-locks");
+    /** An option offered in a comment of the args list: "# - --name[=value]". */
+    private static final Pattern OFFERED_OPTION = Pattern.compile("^\\s*#\\s*- (--[a-z-]+(?:=\\S+)?)", Pattern.MULTILINE);
+
+    /**
+     * The args of each nixnfs StatefulSet, and the options its comments offer, are what
+     * {@code nixnfs serve} accepts (no unknown option, every value valid, --allow's networks
+     * included); together they show every security option and --delegations.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"server/nixnfs.yaml", "replicas/primary.yaml", "replicas/replicas.yaml"})
+    void serverArgsAreServeOptions(String file) throws IOException {
+        Path manifest = RepoFiles.deploy("kubernetes/" + file);
+        List<String> args = new ArrayList<>();
+        for (HasMetadata o : load(manifest).objects()) {
+            if (o instanceof StatefulSet sts) {
+                args.addAll(single(sts.getSpec().getTemplate().getSpec().getContainers()).getArgs());
+            }
+        }
+        assertEquals("serve", args.get(0), file);
+        List<String> offered = new ArrayList<>();
+        for (Matcher m = OFFERED_OPTION.matcher(Files.readString(manifest)); m.find(); ) {
+            offered.add(m.group(1));
+        }
+        List<String> all = new ArrayList<>(args);
+        all.addAll(offered);
+        CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs(all.toArray(String[]::new));
+        CommandLine.ParseResult serve = parsed.subcommand();
+        assertEquals("serve", serve.commandSpec().name(), file);
+        org.nixnfs.server.net.AllowList.of(serve.matchedOptionValue("--allow", List.of()));
+        Set<String> shown = new TreeSet<>();
+        for (String a : all) {
+            shown.add(a.split("=", 2)[0]);
+        }
+        Set<String> missing = new TreeSet<>(SECURITY_AND_DELEGATION_OPTIONS);
+        missing.removeAll(shown);
+        assertEquals(Set.of(), missing, file + ": options an operator should find in the manifest (set, or offered in a comment)");
+        assertFalse(offered.isEmpty(), file + ": the optional ones are offered in comments");
     }
 
     /** An admin listener beyond loopback, with the token nixnfs then requires, from a Secret volume. */

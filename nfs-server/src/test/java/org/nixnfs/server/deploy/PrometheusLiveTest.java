@@ -1,6 +1,7 @@
 package org.nixnfs.server.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -24,16 +27,19 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.nixnfs.server.metrics.ScrapeFixture;
+import org.nixnfs.server.testing.Nfs4TestClient;
 import org.nixnfs.store.StorePath;
+import org.nixnfs.store.testing.BinaryCacheFixture;
 import org.nixnfs.store.testing.NixStoreFixture;
 
 /**
  * deploy/prometheus and deploy/grafana against a real Prometheus (Debian's) scraping a real
- * nixnfs process: after NFS traffic, a pushed path and a GC run, every query of the dashboard
- * returns data and every rule evaluates without error; then the alerts fire when their
- * conditions are made true (the server stalls while a path is registered, GC cannot run
- * nix-store, the server stops). The dashboard's query results are written to
- * target/prometheus-live/ (deploy/grafana/plot-dashboard plots them).
+ * nixnfs process: after NFS traffic, a pushed path (published to a binary cache), a GC run that
+ * recalls a read delegation and moves a dead path to the cold tier, and that path fetched back by
+ * fault-in, every query of the dashboard returns data and every rule evaluates without error;
+ * then the alerts fire when their conditions are made true (the server stalls while a path is
+ * registered, GC cannot run nix-store, the server stops). The dashboard's query results are
+ * written to target/prometheus-live/ (deploy/grafana/plot-dashboard plots them).
  *
  * <p>The methods run in order: each later one changes the server's state for good.
  */
@@ -45,6 +51,7 @@ class PrometheusLiveTest {
     static StorePath data;
     static StorePath unused;
     static Path nixStoreLink;
+    static BinaryCacheFixture cache;
     static ServerProcess server;
     static LivePrometheus prometheus;
     static Instant started;
@@ -55,11 +62,23 @@ class PrometheusLiveTest {
         nix = NixStoreFixture.create(dir);
         data = nix.addText("data.txt", "0123456789abcdef".repeat(20_000));
         unused = nix.addText("unused.txt", "nobody reads this\n");
-        // GC runs nix-store through this link, so a test can take nix-store away ("nix-store missing").
-        nixStoreLink = Files.createDirectories(dir.resolve("bin")).resolve("nix-store");
+        // GC runs nix-store through this link, so a test can take nix-store away ("nix-store missing");
+        // publishing runs the nix beside it.
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        nixStoreLink = bin.resolve("nix-store");
         Files.createSymbolicLink(nixStoreLink, LivePrometheus.onPath("nix-store").toRealPath());
+        Files.createSymbolicLink(bin.resolve("nix"), LivePrometheus.onPath("nix").toRealPath());
+        // A primary's setup, so that the fault-in and publishing meters exist: it publishes to a binary cache,
+        // faults in from it, and GC copies what it has not to a cold tier; its one replica does not answer.
+        cache = BinaryCacheFixture.create(dir.resolve("binary-cache"), "nixnfs-live-1");
+        Files.writeString(Files.createDirectories(cache.directory()).resolve("nix-cache-info"), "StoreDir: /nix/store\n");
+        String cacheUrl = cache.fileUrl().toString();
         server = ServerProcess.start(nix.storeRoot(), dir.resolve("state"), dir.resolve("nixnfs.log"),
-                List.of("--grace", "0s", "--nix-store", nixStoreLink.toString()));
+                List.of("--grace", "0s", "--keep-unused", KEEP_UNUSED.toSeconds() + "s", "--nix-store",
+                        nixStoreLink.toString(), "--publish-to", cacheUrl, "--substituters", cacheUrl,
+                        "--trusted-public-keys", cache.publicKey(), "--cold-tier", dir.resolve("cold").toUri().toString(),
+                        "--signing-key", cache.secretKey().toString(), "--usage-from", "http://127.0.0.1:9/",
+                        "--usage-pull-interval", "2s"));
         started = Instant.now();
         prometheus = LivePrometheus.start(dir.resolve("prometheus"), "127.0.0.1:" + server.admin.getPort());
         Waits.until("Prometheus scrapes nixnfs", Duration.ofMinutes(1),
@@ -67,11 +86,54 @@ class PrometheusLiveTest {
 
         // NFS traffic over several scrapes, so that rates and ratios have data points.
         scrapesFrom(8, () -> ScrapeFixture.traffic(server.nfs, data));
-        nix.addText("pushed.txt", "pushed while the server runs\n"); // an index change: visibility lag
-        HttpResponse<String> gc = server.post("/api/v1/gc/run");
-        assertEquals(200, gc.statusCode(), gc.body());
-        assertTrue(gc.body().contains(unused.baseName()), "GC deleted the unused path: " + gc.body());
+        StorePath pushed = nix.addText("pushed.txt", "pushed while the server runs\n"); // visibility lag; published
+        Waits.until("the pushed path is published", Duration.ofMinutes(1),
+                () -> Files.exists(cache.directory().resolve(pushed.hashPart() + ".narinfo")));
+        gcRecallingADelegation();
+        // An executor needs the evicted path again: fault-in fetches it back from the cold tier.
+        Waits.until("the evicted path is fetched back when looked up", Duration.ofMinutes(2), () -> {
+            try (Nfs4TestClient c = Nfs4TestClient.connect(server.nfs, 1)) {
+                c.lookup("/nix/store/" + unused.baseName());
+                return true;
+            } catch (Nfs4TestClient.NfsError delayWhileFetching) {
+                return false;
+            }
+        });
         scrapesFrom(6, () -> ScrapeFixture.traffic(server.nfs, data));
+    }
+
+    /** --keep-unused of the server: short, so that a path opened a moment ago can be dead. */
+    static final Duration KEEP_UNUSED = Duration.ofSeconds(3);
+
+    /**
+     * A 4.1 client opens the unused path, which gets it a read delegation, and closes it; once the
+     * path is unused for longer than --keep-unused (the data path kept in use meanwhile), a GC run
+     * recalls the delegation, which the client returns, then copies the path to the cold tier and
+     * deletes it.
+     */
+    static void gcRecallingADelegation() throws Exception {
+        try (Nfs4TestClient holder = Nfs4TestClient.connectWithBackchannel(server.nfs, 1)) {
+            Nfs4TestClient.Opened o = holder.open(holder.lookup("/nix/store"), unused.baseName());
+            assertNotNull(o.delegation(), "a read delegation on " + unused);
+            holder.close(o);
+            Instant opened = Instant.now();
+            Waits.until("the unused path was last used longer ago than --keep-unused", Duration.ofMinutes(1), () -> {
+                ScrapeFixture.traffic(server.nfs, data);
+                return Duration.between(opened, Instant.now()).compareTo(KEEP_UNUSED.plusSeconds(1)) > 0;
+            });
+            CompletableFuture<HttpResponse<String>> gc = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return server.post("/api/v1/gc/run");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Nfs4TestClient.Recall recall = holder.awaitRecall(60_000);
+            assertEquals(0, holder.delegReturn(recall.fh(), recall.seqid(), recall.other()), "DELEGRETURN");
+            HttpResponse<String> run = gc.get(2, TimeUnit.MINUTES);
+            assertEquals(200, run.statusCode(), run.body());
+            assertTrue(run.body().contains(unused.baseName()), "GC deleted the unused path: " + run.body());
+        }
     }
 
     interface Action {
@@ -100,6 +162,9 @@ class PrometheusLiveTest {
         }
         if (server != null) {
             server.close();
+        }
+        if (cache != null) {
+            cache.close();
         }
     }
 
@@ -157,7 +222,10 @@ class PrometheusLiveTest {
     @Order(1)
     void everyDashboardQueryReturnsData() throws Exception {
         List<PanelQuery> queries = panelQueries();
-        assertEquals(List.of(), dashboardResults("healthy.json"),
+        List<String> empty = dashboardResults("healthy.json");
+        System.out.printf("PrometheusLiveTest: %d of %d dashboard queries (%d panels) returned data%n",
+                queries.size() - empty.size(), queries.size(), queries.stream().map(PanelQuery::panel).distinct().count());
+        assertEquals(List.of(), empty,
                 "dashboard queries without a single number over the test's run (all in target/prometheus-live)");
         assertTrue(queries.size() >= 40, "the dashboard has its queries: " + queries.size());
 
@@ -179,6 +247,7 @@ class PrometheusLiveTest {
                 unhealthy.put(r.get("name").asText(), r.path("health").asText() + ": " + r.path("lastError").asText());
             }
         }
+        System.out.printf("PrometheusLiveTest: %d of %d rules healthy%n", rules.size() - unhealthy.size(), rules.size());
         assertEquals(Map.of(), unhealthy);
         long alertsInFile = Files.readAllLines(RepoFiles.deploy("prometheus/nixnfs-alerts.yml")).stream()
                 .filter(l -> l.strip().startsWith("- alert:")).count();
@@ -205,8 +274,7 @@ class PrometheusLiveTest {
         } finally {
             server.signal("CONT");
         }
-        Waits.until("NixnfsVisibilityLagHigh fires (alerts: see failure)", Duration.ofMinutes(2),
-                () -> prometheus.firing("NixnfsVisibilityLagHigh"));
+        untilFiring("NixnfsVisibilityLagHigh");
     }
 
     @Test
@@ -216,7 +284,7 @@ class PrometheusLiveTest {
         Files.delete(nixStoreLink);
         HttpResponse<String> gc = server.post("/api/v1/gc/run");
         assertEquals(500, gc.statusCode(), "GC without nix-store fails as a whole: " + gc.body());
-        Waits.until("NixnfsGcFailing fires", Duration.ofMinutes(2), () -> prometheus.firing("NixnfsGcFailing"));
+        untilFiring("NixnfsGcFailing");
     }
 
     @Test
@@ -225,6 +293,12 @@ class PrometheusLiveTest {
         Waits.until("NixnfsDown (from the stall) has resolved", Duration.ofMinutes(1),
                 () -> !prometheus.firing("NixnfsDown"));
         server.stop();
-        Waits.until("NixnfsDown fires", Duration.ofMinutes(2), () -> prometheus.firing("NixnfsDown"));
+        untilFiring("NixnfsDown");
+    }
+
+    /** Waits until /api/v1/alerts lists the alert as firing (with the test's shortened for: durations). */
+    static void untilFiring(String alert) throws Exception {
+        Waits.until(alert + " fires", Duration.ofMinutes(2), () -> prometheus.firing(alert));
+        System.out.println("PrometheusLiveTest: " + alert + " firing in /api/v1/alerts");
     }
 }
