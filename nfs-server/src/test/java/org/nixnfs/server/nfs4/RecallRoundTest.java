@@ -183,14 +183,16 @@ class RecallRoundTest {
     @Test
     void badHandleIsAskedOnceMoreThenDroppedAsNotHeld() throws NfsException {
         Session s = session("forgetful", new ChannelAttributes(0, 1 << 16, 1 << 16, 0, 8, 1));
-        List<Delegation> ds = delegate(s, 2, "p");
+        delegate(s, 2, "p");
         FakeSender sender = new FakeSender();
         sender.answer = (n, batch) -> CompletableFuture.completedFuture(batch.size() == 2
                 ? new RecallReply(NfsStatus.NFS4_OK, new int[] {NfsStatus.NFS4_OK, NfsStatus.NFS4ERR_BADHANDLE})
                 : new RecallReply(NfsStatus.NFS4_OK, new int[] {NfsStatus.NFS4ERR_BADHANDLE}));
         RecallRound r = round(sender, Set.of("p"));
+        List<Delegation> ds = sender.sent.get(0); // in the order sent
         runScheduled();
         assertTrue(r.done());
+        assertEquals(List.of(ds.get(1)), sender.sent.get(1), "asked once more");
         assertEquals(1, r.notHeld());
         assertFalse(state.delegations().awaitingReturn(ds.get(1)), "dropped");
         assertTrue(state.delegations().awaitingReturn(ds.get(0)), "accepted: its DELEGRETURN is awaited");
