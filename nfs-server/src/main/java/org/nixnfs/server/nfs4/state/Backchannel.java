@@ -127,21 +127,32 @@ public final class Backchannel {
 
     /**
      * The call on {@code slot} is over. If the client answered it ({@code seen}), the slot's
-     * sequence id advances; if not, the next call on the slot uses the same one again.
+     * sequence id advances; if not, the next call on the slot uses the same one again. A call
+     * waiting for a slot gets it (and starts outside this lock).
      */
-    public synchronized void releaseSlot(Slot slot, boolean seen) {
-        if (slot.id() >= sequenceIds.length) {
-            return; // limits changed meanwhile: that slot is gone
-        }
-        if (seen && sequenceIds[slot.id()] + 1 == slot.sequenceId()) {
-            sequenceIds[slot.id()] = slot.sequenceId();
-        }
-        CompletableFuture<Slot> next;
-        while ((next = waiting.poll()) != null) {
-            if (next.complete(slot(slot.id()))) {
+    public void releaseSlot(Slot slot, boolean seen) {
+        while (true) {
+            CompletableFuture<Slot> next;
+            Slot handed;
+            synchronized (this) {
+                if (slot.id() >= sequenceIds.length) {
+                    return; // limits changed meanwhile: that slot is gone
+                }
+                if (seen && sequenceIds[slot.id()] + 1 == slot.sequenceId()) {
+                    sequenceIds[slot.id()] = slot.sequenceId();
+                }
+                seen = false;
+                next = waiting.poll();
+                if (next == null) {
+                    freeSlots.add(slot.id());
+                    return;
+                }
+                handed = slot(slot.id());
+            }
+            if (next.complete(handed)) {
                 return;
             }
+            slot = handed; // that waiter gave up: offer the slot to the next one
         }
-        freeSlots.add(slot.id());
     }
 }
