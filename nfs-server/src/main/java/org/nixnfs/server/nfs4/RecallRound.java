@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,6 +49,8 @@ public final class RecallRound {
     private final long firstBackoffNanos;
     private final long maxBackoffNanos;
     private final Map<Delegation, Integer> badHandles = new ConcurrentHashMap<>();
+    /** Clients that refused a batch as too big for all their attributes said: one recall per call from then on. */
+    private final Set<ClientRecord> oneByOne = ConcurrentHashMap.newKeySet();
     private final AtomicInteger clientsLeft = new AtomicInteger();
     private volatile boolean cancelled;
     // What happened, for the log and the tests.
@@ -146,7 +149,8 @@ public final class RecallRound {
             retryLater(client, pending, attempt);
             return;
         }
-        List<List<Delegation>> batches = sender.batches(s, pending);
+        List<List<Delegation>> batches = oneByOne.contains(client)
+                ? pending.stream().map(List::of).toList() : sender.batches(s, pending);
         List<Delegation> again = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger outstanding = new AtomicInteger(batches.size());
         for (List<Delegation> batch : batches) {
@@ -158,7 +162,7 @@ public final class RecallRound {
                             batch.size(), who, failure.toString());
                     again.addAll(batch);
                 } else {
-                    again.addAll(settle(batch, reply, who));
+                    again.addAll(settle(client, batch, reply, who));
                 }
                 if (outstanding.decrementAndGet() == 0) {
                     if (again.isEmpty()) {
@@ -172,12 +176,15 @@ public final class RecallRound {
     }
 
     /** Applies a reply to the recalls of its batch; returns those to send again. */
-    private List<Delegation> settle(List<Delegation> batch, RecallReply reply, String who) {
+    private List<Delegation> settle(ClientRecord client, List<Delegation> batch, RecallReply reply, String who) {
         if (reply.sequenceStatus() != NfsStatus.NFS4_OK) {
-            if (tooBig(reply.sequenceStatus()) && batch.size() == 1) {
-                log.warn("client {} cannot take a CB_RECALL on its backchannel (status {}): revoked at lease end",
-                        who, reply.sequenceStatus());
-                return List.of();
+            if (tooBig(reply.sequenceStatus())) {
+                if (batch.size() == 1) {
+                    log.warn("client {} cannot take a CB_RECALL on its backchannel (status {}): revoked at lease end",
+                            who, reply.sequenceStatus());
+                    return List.of();
+                }
+                oneByOne.add(client);
             }
             failedCalls.incrementAndGet();
             log.info("CB_SEQUENCE to client {} failed with status {}; trying again", who, reply.sequenceStatus());

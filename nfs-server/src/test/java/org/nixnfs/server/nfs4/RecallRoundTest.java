@@ -241,6 +241,21 @@ class RecallRoundTest {
     }
 
     @Test
+    void aBatchRefusedAsTooBigIsSentOneByOne() throws NfsException {
+        Session s = session("strict", new ChannelAttributes(0, 1 << 16, 1 << 16, 0, 8, 1));
+        delegate(s, 3, "p");
+        FakeSender sender = new FakeSender();
+        sender.answer = (n, batch) -> batch.size() > 1
+                ? CompletableFuture.completedFuture(new RecallReply(NfsStatus.NFS4ERR_TOO_MANY_OPS, new int[0]))
+                : allOk(batch);
+        RecallRound r = round(sender, Set.of("p"));
+        runScheduled();
+        assertEquals(List.of(3, 1, 1, 1), sender.sent.stream().map(List::size).toList());
+        assertTrue(r.done());
+        assertEquals(3, r.answered());
+    }
+
+    @Test
     void cancelledRoundsSendNothingMore() throws NfsException {
         Session s = session("cancelled", new ChannelAttributes(0, 1 << 16, 1 << 16, 0, 8, 1));
         delegate(s, 1, "p");
