@@ -97,17 +97,20 @@ public final class CallbackClient implements RecallSender {
      * Sends one CB_COMPOUND recalling {@code batch} (from {@link #batches}) on a free slot of
      * {@code session}'s backchannel. Completes with the client's per-operation results, or
      * exceptionally when the call could not be made or got no reply in time (then the backchannel
-     * is marked down, which SEQUENCE tells the client).
+     * is marked down, which SEQUENCE tells the client, and the calls queued behind it fail at
+     * once rather than each wait out its timeout).
      */
     @Override
     public CompletableFuture<RecallReply> recall(Session session, List<Delegation> batch) {
         Backchannel back = session.back();
+        long requested = System.nanoTime();
         return back.acquireSlot().thenCompose(slot -> {
             Channel ch = back.connection();
             Backchannel.Security security = back.security();
-            if (ch == null || security == null) {
+            if (ch == null || security == null || back.downSince(requested)) {
                 back.releaseSlot(slot, false);
-                return CompletableFuture.failedFuture(new IOException("no backchannel connection"));
+                return CompletableFuture.failedFuture(new IOException(ch == null || security == null
+                        ? "no backchannel connection" : "an earlier callback went unanswered"));
             }
             int minor = session.client().minorVersion();
             return calls.call(ch, back.program(), CB_VERSION, CB_COMPOUND,

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import org.nixnfs.server.nfs4.state.ClientRecord;
 import org.nixnfs.server.nfs4.state.Delegation;
@@ -153,21 +154,23 @@ public final class RecallRound {
                 ? pending.stream().map(List::of).toList() : sender.batches(s, pending);
         List<Delegation> again = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger outstanding = new AtomicInteger(batches.size());
+        AtomicReference<String> firstProblem = new AtomicReference<>();
         for (List<Delegation> batch : batches) {
             calls.incrementAndGet();
             sender.recall(s, batch).whenComplete((reply, failure) -> {
                 if (failure != null) {
                     failedCalls.incrementAndGet();
-                    log.info("CB_RECALL of {} delegations to client {} failed: {}; trying again",
-                            batch.size(), who, failure.toString());
+                    firstProblem.compareAndSet(null, failure.toString());
                     again.addAll(batch);
                 } else {
-                    again.addAll(settle(client, batch, reply, who));
+                    again.addAll(settle(client, batch, reply, firstProblem));
                 }
                 if (outstanding.decrementAndGet() == 0) {
                     if (again.isEmpty()) {
                         clientsLeft.decrementAndGet();
                     } else {
+                        log.info("{} of {} recalls to client {} did not get through ({}); trying again",
+                                again.size(), pending.size(), who, firstProblem.get());
                         retryLater(client, List.copyOf(again), attempt);
                     }
                 }
@@ -176,18 +179,19 @@ public final class RecallRound {
     }
 
     /** Applies a reply to the recalls of its batch; returns those to send again. */
-    private List<Delegation> settle(ClientRecord client, List<Delegation> batch, RecallReply reply, String who) {
+    private List<Delegation> settle(ClientRecord client, List<Delegation> batch, RecallReply reply,
+                                    AtomicReference<String> firstProblem) {
         if (reply.sequenceStatus() != NfsStatus.NFS4_OK) {
             if (tooBig(reply.sequenceStatus())) {
                 if (batch.size() == 1) {
-                    log.warn("client {} cannot take a CB_RECALL on its backchannel (status {}): revoked at lease end",
-                            who, reply.sequenceStatus());
+                    log.warn("client {} ({}) cannot take a CB_RECALL on its backchannel (status {}): revoked at"
+                            + " lease end", Long.toHexString(client.clientId()), client.address(), reply.sequenceStatus());
                     return List.of();
                 }
                 oneByOne.add(client);
             }
             failedCalls.incrementAndGet();
-            log.info("CB_SEQUENCE to client {} failed with status {}; trying again", who, reply.sequenceStatus());
+            firstProblem.compareAndSet(null, "CB_SEQUENCE status " + reply.sequenceStatus());
             return batch;
         }
         List<Delegation> again = new ArrayList<>();
@@ -203,10 +207,11 @@ public final class RecallRound {
                     notHeld.incrementAndGet();
                     state.delegations().notHeld(d);
                 } else {
+                    firstProblem.compareAndSet(null, "CB_RECALL status " + statuses[i]);
                     again.add(d); // the OPEN's reply may not have reached the client yet
                 }
             } else {
-                log.info("CB_RECALL of {} to client {}: status {}; trying again", d.stateId(), who, statuses[i]);
+                firstProblem.compareAndSet(null, "CB_RECALL status " + statuses[i]);
                 again.add(d);
             }
         }

@@ -34,6 +34,7 @@ public final class Backchannel {
     private volatile boolean everBound;
     /** A call found the path broken (no reply in time); SEQUENCE says so until a connection is bound again. */
     private volatile boolean down;
+    private volatile long downSinceNanos;
     private volatile ChannelAttributes limits = DEFAULT_LIMITS;
     private final Set<Channel> connections = ConcurrentHashMap.newKeySet();
     /** Per slot, the sequence id of the last call the client saw on it. */
@@ -81,7 +82,18 @@ public final class Backchannel {
 
     /** A call got no reply in time: tell the client (SEQUENCE) until it binds a connection again. */
     public void markDown() {
+        downSinceNanos = System.nanoTime();
         down = true;
+    }
+
+    /**
+     * Whether a call asked for at {@code requestedNanos} (System.nanoTime) should not be sent:
+     * a call after it went unanswered, and no connection was bound since. Calls that queued for
+     * the slot behind an unanswered one fail at once instead of each waiting for its timeout;
+     * a call asked for later is sent, and tries the path again.
+     */
+    public boolean downSince(long requestedNanos) {
+        return down && requestedNanos - downSinceNanos < 0;
     }
 
     /** Whether the client ever bound a connection for callbacks (so a lost one is worth telling it about). */

@@ -51,9 +51,13 @@ class BackchannelSlotsTest {
         b.configure(1, new Backchannel.Security(0, new byte[0]));
         b.bind(new EmbeddedChannel());
         assertFalse(b.pathDown());
+        long queuedBefore = System.nanoTime();
         b.markDown();
         assertTrue(b.pathDown());
+        assertTrue(b.downSince(queuedBefore), "calls queued behind the unanswered one are not sent");
+        assertFalse(b.downSince(System.nanoTime()), "a later one tries the path again");
         b.bind(new EmbeddedChannel());
         assertFalse(b.pathDown());
+        assertFalse(b.downSince(queuedBefore));
     }
 }
