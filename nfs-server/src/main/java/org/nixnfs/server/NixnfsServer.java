@@ -57,6 +57,7 @@ import org.nixnfs.server.nfs4.AccessRecorder;
 import org.nixnfs.server.nfs4.CallbackClient;
 import org.nixnfs.server.nfs4.CompoundObserver;
 import org.nixnfs.server.nfs4.DelegationRecalls;
+import org.nixnfs.server.nfs4.RecallRound;
 import org.nixnfs.server.nfs4.CompoundProcessor;
 import org.nixnfs.server.nfs4.Nfs4Program;
 import org.nixnfs.server.nfs4.NfsServices;
@@ -478,12 +479,26 @@ public final class NixnfsServer implements AutoCloseable {
         Recovery recovery = p.fetcher == null ? null : gcRecovery(config, p.fetcher, p);
         // A delegated path is live until GC recalls its delegations, which it does just before deleting it.
         Recallable delegations = p.delegationRecalls = config.delegations() ? new DelegationRecalls(state,
-                new CallbackClient(p.reverseCalls, Duration.ofSeconds(10)), recallWait(config.leaseSeconds()))
+                new CallbackClient(p.reverseCalls, Duration.ofSeconds(10)), recallScheduler(p),
+                recallWait(config.leaseSeconds()))
                 : Recallable.NONE;
         p.gc = new GcService(config.gcPolicy(), new NixStoreCommand(config.storeRoot(), config.nixStore()),
                 new GcService.Facts(index::current, () -> lastUse(usage), state::openStorePaths, delegations),
                 new PinStore(config.stateDir()), clock, hashes -> forget(usage, hashes), recovery);
         p.gc.addListener(new GcMetrics(p.metrics, config.gcPolicy()));
+    }
+
+    /** Where recalls that did not get through wait for their next try. */
+    private static RecallRound.Scheduler recallScheduler(Parts p) {
+        ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(daemonThreads("recall-retry"));
+        p.closeLater(retries::shutdownNow);
+        return (task, delayNanos) -> {
+            try {
+                retries.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // shutting down: the housekeeping would revoke at lease end anyway
+            }
+        };
     }
 
     /**

@@ -50,7 +50,8 @@ public final class ServerMetrics {
     /**
      * {@code nixnfs_nfs_delegations}: read delegations held (revoked ones not freed yet included);
      * {@code nixnfs_nfs_delegation_recalls_total{outcome}}: delegations GC recalled, by outcome:
-     * returned (DELEGRETURN) or revoked (not returned within a lease).
+     * returned (DELEGRETURN), not_held (the client answered the recall with NFS4ERR_BADHANDLE: it had
+     * none) or revoked (not returned within a lease).
      */
     public static void bindDelegations(MeterRegistry r, DelegationTable delegations) {
         Gauge.builder("nixnfs.nfs.delegations", delegations, DelegationTable::count)
@@ -61,6 +62,9 @@ public final class ServerMetrics {
         FunctionCounter.builder("nixnfs.nfs.delegation.recalls", delegations, DelegationTable::recallsRevoked)
                 .description("Delegations recalled before GC deleted their path, by outcome")
                 .tag("outcome", "revoked").register(r);
+        FunctionCounter.builder("nixnfs.nfs.delegation.recalls", delegations, DelegationTable::recallsNotHeld)
+                .description("Delegations recalled before GC deleted their path, by outcome")
+                .tag("outcome", "not_held").register(r);
     }
 
     /** {@code nixnfs_nfs_connections_refused_total{reason}}: connections closed at accept, by {@link ClientGate.Refusal}. */

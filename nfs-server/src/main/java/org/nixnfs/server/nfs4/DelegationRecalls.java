@@ -3,31 +3,35 @@ package org.nixnfs.server.nfs4;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.nixnfs.gc.Recallable;
 import org.nixnfs.server.nfs4.state.Delegation;
-import org.nixnfs.server.nfs4.state.Session;
 import org.nixnfs.server.nfs4.state.StateManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * GC's view of read delegations: a delegated path is held (live); before GC deletes paths it
- * recalls their delegations (CB_RECALL over each client's backchannel) and waits for them to be
- * returned, or revoked once a lease has passed since the recall (the server's housekeeping
- * revokes them), at most {@code maxWait}. A client without a usable backchannel gets no recall
- * and loses its delegation the same way.
+ * recalls their delegations (a {@link RecallRound}: CB_RECALLs batched per client, sent again
+ * while they do not get through) and waits for them to be returned, or revoked once a lease has
+ * passed since the recall (the server's housekeeping revokes them), at most {@code maxWait}.
  */
 public final class DelegationRecalls implements Recallable {
     private static final Logger log = LoggerFactory.getLogger(DelegationRecalls.class);
+    static final Duration FIRST_BACKOFF = Duration.ofMillis(250);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final StateManager state;
-    private final CallbackClient callbacks;
+    private final RecallSender callbacks;
+    private final RecallRound.Scheduler scheduler;
     private final Duration maxWait;
 
     /** @param maxWait longer than a lease, so that a client that does not return its delegation loses it first */
-    public DelegationRecalls(StateManager state, CallbackClient callbacks, Duration maxWait) {
+    public DelegationRecalls(StateManager state, RecallSender callbacks, RecallRound.Scheduler scheduler,
+                             Duration maxWait) {
         this.state = state;
         this.callbacks = callbacks;
+        this.scheduler = scheduler;
         this.maxWait = maxWait;
     }
 
@@ -38,25 +42,23 @@ public final class DelegationRecalls implements Recallable {
 
     @Override
     public void recall(Set<String> hashParts) throws InterruptedException {
+        long started = System.nanoTime();
         List<Delegation> recalled = state.delegations().startRecall(hashParts, state.nanoTime());
-        for (Delegation d : recalled) {
-            Session s = state.callbackSession(d.client());
-            String client = Long.toHexString(d.client().clientId());
-            if (s == null) {
-                log.warn("client {} ({}) has no backchannel to recall delegation {} on: it is revoked at lease end",
-                        client, d.client().address(), d.stateId());
-                continue;
-            }
-            callbacks.recall(s, d).whenComplete((status, failure) -> {
-                if (failure != null) {
-                    log.warn("CB_RECALL of {} to client {} ({}) failed: {}; revoked at lease end unless returned",
-                            d.stateId(), client, d.client().address(), failure.toString());
-                } else if (status != 0) {
-                    log.info("CB_RECALL of {} to client {}: status {}", d.stateId(), client, status);
-                }
-            });
+        RecallRound round = new RecallRound(state, callbacks, scheduler, state::nanoTime,
+                TimeUnit.SECONDS.toNanos(state.leaseSeconds()), FIRST_BACKOFF.toNanos(), MAX_BACKOFF.toNanos());
+        round.start(recalled);
+        Set<String> stillHeld;
+        try {
+            stillHeld = state.delegations().awaitReleased(hashParts, maxWait.toNanos());
+        } finally {
+            round.cancel();
         }
-        Set<String> stillHeld = state.delegations().awaitReleased(hashParts, maxWait.toNanos());
+        if (!recalled.isEmpty()) {
+            log.info("recalled {} delegations on {} paths in {} ms: {} CB_COMPOUNDs ({} failed), {} recalls accepted,"
+                            + " {} not held, {} sent again",
+                    recalled.size(), hashParts.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                    round.calls(), round.failedCalls(), round.answered(), round.notHeld(), round.retries());
+        }
         if (!stillHeld.isEmpty()) {
             log.warn("{} paths still delegated after waiting {} s for their recall: GC keeps them this time",
                     stillHeld.size(), maxWait.toSeconds());

@@ -38,7 +38,8 @@ public final class Nfs4TestClient implements AutoCloseable {
     public static final int TIME_MODIFY = 53;
     public static final int MOUNTED_ON_FILEID = 55;
 
-    private final RpcTestClient rpc;
+    private RpcTestClient rpc;
+    private final InetSocketAddress server;
     private final int minor;
     private final byte[] cred = RpcTestClient.authSysRoot();
     private long clientId;
@@ -46,7 +47,12 @@ public final class Nfs4TestClient implements AutoCloseable {
     private int slotSeq;
 
     private Nfs4TestClient(RpcTestClient rpc, int minor) {
+        this(rpc, null, minor);
+    }
+
+    private Nfs4TestClient(RpcTestClient rpc, InetSocketAddress server, int minor) {
         this.rpc = rpc;
+        this.server = server;
         this.minor = minor;
     }
 
@@ -62,6 +68,11 @@ public final class Nfs4TestClient implements AutoCloseable {
     private boolean backchannel;
     private int expectedCallbackProgram = CALLBACK_PROGRAM;
     private final List<RpcTestClient.IncomingCall> callbacks = new ArrayList<>();
+    private final List<Integer> recallsPerCall = new ArrayList<>();
+    private java.util.function.IntUnaryOperator sequenceStatus = n -> 0;
+    private java.util.function.ToIntFunction<Recall> recallStatus = r -> 0;
+    private int backMaxOperations = 2;
+    private int backMaxRequests = 1;
 
     /** Callbacks from now on must name this program (after a BACKCHANNEL_CTL). */
     public void expectCallbackProgram(int program) {
@@ -78,19 +89,63 @@ public final class Nfs4TestClient implements AutoCloseable {
         return callbacks;
     }
 
+    /** How many CB_RECALLs each CB_COMPOUND carried, in the order they came. */
+    public List<Integer> recallsPerCall() {
+        return recallsPerCall;
+    }
+
+    /** CB_SEQUENCE answers with {@code status.applyAsInt(n)} for the n-th callback (from 1); 0 by default. */
+    public void answerSequenceWith(java.util.function.IntUnaryOperator status) {
+        sequenceStatus = status;
+    }
+
+    /** CB_RECALL answers with this status for a recall; 0 by default. After a failure the call's other operations are not run. */
+    public void answerRecallWith(java.util.function.ToIntFunction<Recall> status) {
+        recallStatus = status;
+    }
+
     /**
-     * A 4.1+ client whose session has a backchannel on its connection (CREATE_SESSION with
-     * CONN_BACK_CHAN); it answers CB_SEQUENCE and CB_RECALL with NFS4_OK whenever it reads.
+     * A 4.1+ client whose session's backchannel is its connection, with these back-channel
+     * attributes in CREATE_SESSION: ca_maxoperations (CB_SEQUENCE included) and ca_maxrequests
+     * (slots). Linux offers 2 and 1.
      */
-    public static Nfs4TestClient connectWithBackchannel(InetSocketAddress server, int minor) throws IOException {
-        Nfs4TestClient c = new Nfs4TestClient(new RpcTestClient(server), minor);
+    public static Nfs4TestClient connectWithBackchannel(InetSocketAddress server, int minor, int backMaxOperations,
+                                                        int backMaxRequests) throws IOException {
+        Nfs4TestClient c = new Nfs4TestClient(new RpcTestClient(server), server, minor);
         c.backchannel = true;
+        c.backMaxOperations = backMaxOperations;
+        c.backMaxRequests = backMaxRequests;
         c.rpc.onCall(c::answerCallback);
         c.establish("nixnfs-test-" + System.nanoTime());
         return c;
     }
 
-    /** CB_COMPOUND: CB_SEQUENCE echoed, CB_RECALL remembered; all NFS4_OK. */
+    /** Drops this client's connection (its backchannel) and connects again, keeping its session; callbacks are answered on the new one once it is bound. */
+    public void reconnect() throws IOException {
+        rpc.close();
+        rpc = new RpcTestClient(server);
+        rpc.onCall(this::answerCallback);
+    }
+
+    /** BIND_CONN_TO_SESSION of this connection for both directions: CDFS4_BOTH expected. */
+    public void bindBothChannels() throws IOException {
+        CompoundReply bound = raw(new Compound(minor).op(41).fixed(sessionId).i32(7).bool(false)); // CDFC4_BACK_OR_BOTH
+        bound.ok(41);
+        bound.fixed(16);
+        if (bound.i32() != 3) {
+            throw new AssertionError("not bound for both directions");
+        }
+    }
+
+    /**
+     * A 4.1+ client whose session has a backchannel on its connection (CREATE_SESSION with
+     * CONN_BACK_CHAN); it answers CB_SEQUENCE and CB_RECALL with NFS4_OK whenever it reads.
+     */
+    public static Nfs4TestClient connectWithBackchannel(InetSocketAddress server, int minor) throws IOException {
+        return connectWithBackchannel(server, minor, 2, 1);
+    }
+
+    /** CB_COMPOUND: CB_SEQUENCE echoed, CB_RECALL remembered; NFS4_OK unless told otherwise. */
     private io.netty.buffer.ByteBuf answerCallback(RpcTestClient.IncomingCall call) {
         XdrDecoder d = call.args();
         if (call.program() != expectedCallbackProgram || call.version() != 1 || call.procedure() != 1) {
@@ -101,10 +156,12 @@ public final class Nfs4TestClient implements AutoCloseable {
         d.readInt(); // minor version
         d.readInt(); // callback ident
         int n = d.readInt();
-        io.netty.buffer.ByteBuf out = Unpooled.buffer();
-        out.writeInt(0).writeInt(0).writeInt(n); // NFS4_OK, empty tag, n results
-        for (int i = 0; i < n; i++) {
+        io.netty.buffer.ByteBuf results = Unpooled.buffer();
+        int status = 0;
+        int done = 0;
+        for (int i = 0; i < n && status == 0; i++) {
             int op = d.readInt();
+            done++;
             if (op == 11) { // CB_SEQUENCE
                 byte[] session = d.readFixedOpaque(16);
                 int seq = d.readInt();
@@ -114,19 +171,37 @@ public final class Nfs4TestClient implements AutoCloseable {
                 if (d.readInt() != 0) {
                     throw new AssertionError("the test client expects no referring calls");
                 }
-                out.writeInt(op).writeInt(0).writeBytes(session).writeInt(seq).writeInt(slot).writeInt(highest)
-                        .writeInt(highest);
+                if (i != 0 || slot > highest || highest >= backMaxRequests) {
+                    throw new AssertionError("CB_SEQUENCE " + i + " on slot " + slot + " of " + (highest + 1)
+                            + ", the client offered " + backMaxRequests);
+                }
+                status = sequenceStatus.applyAsInt(callbacks.size());
+                results.writeInt(op).writeInt(status);
+                if (status == 0) {
+                    results.writeBytes(session).writeInt(seq).writeInt(slot).writeInt(highest).writeInt(highest);
+                }
             } else if (op == 4) { // CB_RECALL
                 int seqid = d.readInt();
                 byte[] other = d.readFixedOpaque(12);
                 d.readBoolean();
                 byte[] fh = d.readOpaque(128);
-                recalls.add(new Recall(seqid, other, fh));
-                out.writeInt(op).writeInt(0);
+                Recall r = new Recall(seqid, other, fh);
+                status = recallStatus.applyAsInt(r);
+                if (status == 0) {
+                    recalls.add(r);
+                }
+                results.writeInt(op).writeInt(status);
             } else {
                 throw new AssertionError("unexpected callback operation " + op);
             }
         }
+        if (n > backMaxOperations) {
+            throw new AssertionError(n + " operations in a callback, the client offered " + backMaxOperations);
+        }
+        recallsPerCall.add(n - 1);
+        io.netty.buffer.ByteBuf out = Unpooled.buffer();
+        out.writeInt(status).writeInt(0).writeInt(done); // status, empty tag, results
+        out.writeBytes(results);
         return out;
     }
 
@@ -197,7 +272,7 @@ public final class Nfs4TestClient implements AutoCloseable {
         int seq = r.i32();
         CompoundReply s = raw(new Compound(minor).op(43).i64(clientId).i32(seq).i32(backchannel ? CONN_BACK_CHAN : 0)
                 .i32(0).i32(1 << 20).i32(1 << 20).i32(8192).i32(16).i32(8).i32(0)
-                .i32(0).i32(4096).i32(4096).i32(0).i32(2).i32(1).i32(0)
+                .i32(0).i32(4096).i32(4096).i32(0).i32(backMaxOperations).i32(backMaxRequests).i32(0)
                 .i32(CALLBACK_PROGRAM).i32(1).i32(0));
         s.ok(43);
         sessionId = s.fixed(16);

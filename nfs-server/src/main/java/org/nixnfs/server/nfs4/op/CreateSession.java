@@ -50,6 +50,7 @@ public final class CreateSession implements Operation<CreateSession.Arguments> {
         Session s = state.createSession(client, granted);
         ctx.bindConnection(s);
         s.back().configure(args.callbackProgram(), args.security());
+        s.back().limits(args.back()); // granted as asked: our callbacks keep within them
         int flags = 0; // not persistent
         if ((args.flags() & CONN_BACK_CHAN) != 0) {
             ctx.bindBackchannel(s);

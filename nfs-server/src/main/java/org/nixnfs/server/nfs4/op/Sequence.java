@@ -13,8 +13,8 @@ import org.nixnfs.server.xdr.XdrEncoder;
 /**
  * SEQUENCE (4.1): first in every session COMPOUND. Checks the slot and sequence id (exactly once
  * semantics: a retransmission is answered from the replay cache), renews the lease. Its status
- * flags tell the client that its backchannel is gone (it then binds a connection again with
- * BIND_CONN_TO_SESSION) and that a delegation of it was revoked (it then finds which with
+ * flags tell the client that its backchannel is gone or a callback on it went unanswered (it then
+ * binds a connection again with BIND_CONN_TO_SESSION) and that a delegation of it was revoked (it then finds which with
  * TEST_STATEID and frees it).
  */
 public final class Sequence implements Operation<Sequence.Arguments> {
@@ -62,7 +62,7 @@ public final class Sequence implements Operation<Sequence.Arguments> {
 
     private static int statusFlags(CompoundContext ctx, Session s) {
         int flags = 0;
-        if (s.back().requested() && s.back().connection() == null) {
+        if (s.back().pathDown()) {
             flags |= SEQ4_STATUS_CB_PATH_DOWN_SESSION;
         }
         if (ctx.services().state().delegations().hasRevoked(s.client())) {

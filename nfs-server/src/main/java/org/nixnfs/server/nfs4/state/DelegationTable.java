@@ -45,6 +45,7 @@ public final class DelegationTable {
     private final Map<String, Integer> recalling = new ConcurrentHashMap<>();
     private final AtomicLong recallsReturned = new AtomicLong();
     private final AtomicLong recallsRevoked = new AtomicLong();
+    private final AtomicLong recallsNotHeld = new AtomicLong();
     private final AtomicLong notGranted = new AtomicLong();
 
     DelegationTable(OpenTable.StateIds ids, StateLimits limits) {
@@ -84,6 +85,23 @@ public final class DelegationTable {
             recallsReturned.incrementAndGet();
         }
         remove(d);
+    }
+
+    /**
+     * The client answered a recall of {@code d} with NFS4ERR_BADHANDLE (or BAD_STATEID): it holds
+     * no such delegation (RFC 8881 section 20.2.3), having given it up or returned it already. It
+     * is dropped as if returned.
+     */
+    public synchronized void notHeld(Delegation d) {
+        if (d.recalled() && !d.revoked() && byOther.containsKey(ByteBuffer.wrap(d.other()))) {
+            recallsNotHeld.incrementAndGet();
+            remove(d);
+        }
+    }
+
+    /** Whether a recalled delegation still waits for its return: not returned, revoked or dropped yet. */
+    public boolean awaitingReturn(Delegation d) {
+        return !d.revoked() && byOther.containsKey(ByteBuffer.wrap(d.other()));
     }
 
     /** FREE_STATEID of a revoked delegation. */
@@ -213,6 +231,11 @@ public final class DelegationTable {
 
     public long recallsRevoked() {
         return recallsRevoked.get();
+    }
+
+    /** Recalls the client answered with "no such delegation" (NFS4ERR_BADHANDLE): dropped as returned. */
+    public long recallsNotHeld() {
+        return recallsNotHeld.get();
     }
 
     /** OPENs that could have had a delegation and got none (held already, path recalled, limits). */
