@@ -115,7 +115,7 @@ class RegistrationStressTest {
         Random random = new Random(11);
         List<StorePath> built = new ArrayList<>();
         List<String> missed = new ArrayList<>();
-        int overBound = 0;
+        List<String> overBound = new ArrayList<>();
         long worstNanos = 0;
         int[] foundBy = new int[3]; // found before the command returned, by the 1st check after, by the 2nd
         int checkpoints = 0;
@@ -180,13 +180,18 @@ class RegistrationStressTest {
             }
             long lag = Math.max(0, Duration.between(committed, seen.at()).toNanos());
             worstNanos = Math.max(worstNanos, lag);
-            overBound += lag > BOUND.toNanos() ? 1 : 0;
+            if (lag > BOUND.toNanos()) {
+                overBound.add(String.format("%s: %.0f ms after its last write, %.0f ms after the command returned, %s",
+                        what, lag / 1e6, Math.max(0, Duration.between(exited, seen.at()).toNanos()) / 1e6,
+                        checks <= 0 ? "found before it returned" : "found by check " + checks + " after"));
+            }
         }
         System.out.printf("RegistrationStressTest: %d builds, %d deletions, %d synchronous=FULL registrations,"
                         + " %d forced checkpoints, %d CPU hogs; commit -> index at most %.1f ms, %d over %d ms;"
                         + " found before the command returned %d, by the 1st check after %d, by the 2nd %d; %d missed%n",
-                REGISTRATIONS, deletions, syncedWrites, checkpoints, hogs.size(), worstNanos / 1e6, overBound,
+                REGISTRATIONS, deletions, syncedWrites, checkpoints, hogs.size(), worstNanos / 1e6, overBound.size(),
                 BOUND.toMillis(), foundBy[0], foundBy[1], foundBy[2], missed.size());
+        overBound.forEach(c -> System.out.println("RegistrationStressTest: over " + BOUND.toMillis() + " ms: " + c));
         assertTrue(missed.isEmpty(), missed.size() + " changes missed by the watcher: " + missed);
         assertEquals(NixDatabase.open(store.storeRoot()).load().fingerprint(), holder.current().fingerprint());
         assertTrue(watcher.status().healthy());
