@@ -87,6 +87,8 @@ class ExportLifecycleTest {
                 Thread.sleep(10);
             }
             assertEquals(NFS4ERR_STALE, status, "a handle into a deleted path is stale");
+            System.out.println("deleted store path stale over NFS " + (System.nanoTime() - deleted) / 1_000_000
+                    + " ms after nix-store --delete returned");
             CompoundReply r = c.compound(c.newCompound().putFh(storeDir).lookup(fresh.baseName()));
             r.ok(22);
             assertEquals(NFS4ERR_NOENT, r.next(15));
