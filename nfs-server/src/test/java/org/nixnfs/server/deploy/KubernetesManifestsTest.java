@@ -37,6 +37,7 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -48,6 +49,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.nixnfs.server.net.AllowList;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -332,7 +334,7 @@ class KubernetesManifestsTest {
         assertTrue(nixnfs.getArgs().contains("--listen=0.0.0.0:2049"));
         String allow = nixnfs.getArgs().stream().filter(a -> a.startsWith("--allow=")).findFirst()
                 .orElseThrow(() -> new AssertionError("the server manifest sets --allow"));
-        org.nixnfs.server.net.AllowList.of(List.of(allow.substring("--allow=".length()).split(",")));
+        AllowList.of(List.of(allow.substring("--allow=".length()).split(",")));
         adminTokenFromSecret(nixnfs, pod, "nixnfs StatefulSet");
         assertTrue(nixnfs.getSecurityContext().getCapabilities().getAdd().contains("NET_BIND_SERVICE"));
     }
@@ -472,7 +474,7 @@ class KubernetesManifestsTest {
             }
             ResourceRequirements r = c.getResources();
             if (r != null) {
-                for (Map<String, Quantity> q : new ArrayList<>(java.util.Arrays.asList(r.getRequests(), r.getLimits()))) {
+                for (Map<String, Quantity> q : new ArrayList<>(Arrays.asList(r.getRequests(), r.getLimits()))) {
                     if (q != null) {
                         q.forEach((k, v) -> {
                             assertTrue(Set.of("cpu", "memory", "ephemeral-storage").contains(k), where + ": resource " + k);

@@ -1,14 +1,18 @@
 package org.nixnfs.server.testing;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import org.nixnfs.server.xdr.XdrDecoder;
 
 /**
@@ -58,7 +62,7 @@ public final class Nfs4TestClient implements AutoCloseable {
     public record Recall(int seqid, byte[] other, byte[] fh) {
     }
 
-    private final java.util.concurrent.BlockingQueue<Recall> recalls = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final BlockingQueue<Recall> recalls = new LinkedBlockingQueue<>();
     private boolean backchannel;
     private int expectedCallbackProgram = CALLBACK_PROGRAM;
     private final List<RpcTestClient.IncomingCall> callbacks = new ArrayList<>();
@@ -91,7 +95,7 @@ public final class Nfs4TestClient implements AutoCloseable {
     }
 
     /** CB_COMPOUND: CB_SEQUENCE echoed, CB_RECALL remembered; all NFS4_OK. */
-    private io.netty.buffer.ByteBuf answerCallback(RpcTestClient.IncomingCall call) {
+    private ByteBuf answerCallback(RpcTestClient.IncomingCall call) {
         XdrDecoder d = call.args();
         if (call.program() != expectedCallbackProgram || call.version() != 1 || call.procedure() != 1) {
             throw new AssertionError("unexpected callback " + call);
@@ -101,7 +105,7 @@ public final class Nfs4TestClient implements AutoCloseable {
         d.readInt(); // minor version
         d.readInt(); // callback ident
         int n = d.readInt();
-        io.netty.buffer.ByteBuf out = Unpooled.buffer();
+        ByteBuf out = Unpooled.buffer();
         out.writeInt(0).writeInt(0).writeInt(n); // NFS4_OK, empty tag, n results
         for (int i = 0; i < n; i++) {
             int op = d.readInt();
@@ -147,7 +151,7 @@ public final class Nfs4TestClient implements AutoCloseable {
     }
 
     /** Connects from the given source address (e.g. 127.0.0.2, to be a second client host). */
-    public static Nfs4TestClient connect(InetSocketAddress server, int minor, java.net.InetAddress localAddress)
+    public static Nfs4TestClient connect(InetSocketAddress server, int minor, InetAddress localAddress)
             throws IOException {
         Nfs4TestClient c = new Nfs4TestClient(new RpcTestClient(server, localAddress), minor);
         c.establish("nixnfs-test-" + System.nanoTime());
@@ -160,7 +164,7 @@ public final class Nfs4TestClient implements AutoCloseable {
     }
 
     /** A connection without a client id or session, from the given source address. */
-    public static Nfs4TestClient connectBare(InetSocketAddress server, int minor, java.net.InetAddress localAddress)
+    public static Nfs4TestClient connectBare(InetSocketAddress server, int minor, InetAddress localAddress)
             throws IOException {
         return new Nfs4TestClient(new RpcTestClient(server, localAddress), minor);
     }
