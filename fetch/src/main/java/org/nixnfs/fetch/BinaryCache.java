@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.nixnfs.store.StorePath;
@@ -146,8 +148,7 @@ public final class BinaryCache {
     }
 
     private static String rootMessage(Throwable e) {
-        while (e.getCause() != null && (e instanceof java.util.concurrent.CompletionException
-                || e instanceof java.util.concurrent.ExecutionException)) {
+        while (e.getCause() != null && (e instanceof CompletionException || e instanceof ExecutionException)) {
             e = e.getCause();
         }
         return e.getMessage() != null ? e.getClass().getSimpleName() + ": " + e.getMessage() : e.toString();

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.function.LongSupplier;
 import org.nixnfs.store.StorePath;
@@ -60,7 +61,7 @@ public final class NarinfoLookup {
 
     /** Asks the substituters of these settings over HTTP(S), from disk, or through Nix, on {@code io}. */
     public static NarinfoLookup create(FetchSettings settings, NixCommands nix, FetchMetrics metrics,
-                                       java.util.concurrent.ExecutorService io) {
+                                       ExecutorService io) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(settings.narinfoTimeout())
                 .executor(io).followRedirects(HttpClient.Redirect.NORMAL).build();
         List<BinaryCache> caches = settings.substituters().stream()

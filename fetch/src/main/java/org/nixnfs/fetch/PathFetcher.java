@@ -13,14 +13,18 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 import org.nixnfs.store.StorePath;
@@ -87,7 +91,7 @@ public final class PathFetcher implements AutoCloseable {
     private final AtomicInteger started = new AtomicInteger();
     private final Semaphore holders;
 
-    PathFetcher(FetchSettings settings, java.util.function.Function<ExecutorService, NarinfoLookup> narinfo,
+    PathFetcher(FetchSettings settings, Function<ExecutorService, NarinfoLookup> narinfo,
                 Fetcher fetcher, Consumer<StorePath> onFetched, FetchMetrics metrics, LongSupplier nanoClock) {
         this.settings = settings;
         this.holders = new Semaphore(settings.maxConcurrentFetches());
@@ -147,7 +151,7 @@ public final class PathFetcher implements AutoCloseable {
         }
         try {
             return fetch(path).get(settings.hold().toMillis(), TimeUnit.MILLISECONDS) == Outcome.FETCHED;
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        } catch (TimeoutException | ExecutionException e) {
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -270,7 +274,7 @@ public final class PathFetcher implements AutoCloseable {
         return settings;
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+    private static ThreadFactory daemon(String prefix) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());

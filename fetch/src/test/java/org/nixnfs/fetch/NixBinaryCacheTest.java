@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,7 +109,7 @@ class NixBinaryCacheTest {
     }
 
     /** Validity as the server's index sees it: the store's Nix database, read afresh. */
-    private static java.util.function.Predicate<StorePath> valid(NixStoreFixture store) {
+    private static Predicate<StorePath> valid(NixStoreFixture store) {
         return p -> {
             try {
                 return NixDatabase.open(store.storeRoot()).load().contains(p);

@@ -5,14 +5,18 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.nixnfs.fetch.FetchMetrics;
 import org.nixnfs.fetch.FetchSettings;
 import org.nixnfs.fetch.NarinfoAnswer;
@@ -97,7 +101,7 @@ public final class Recovery {
     private final NarinfoLookup narinfo;
     private final ColdTier coldTier;
     private final NixCommands nix;
-    private final java.util.function.Consumer<StorePath> copied;
+    private final Consumer<StorePath> copied;
 
     public Recovery(NarinfoLookup narinfo, ColdTier coldTier, NixCommands nix) {
         this(narinfo, coldTier, nix, p -> { });
@@ -110,7 +114,7 @@ public final class Recovery {
      * @param copied   told of every path copied to the cold tier (fault-in forgets "not on any cache")
      */
     public Recovery(NarinfoLookup narinfo, ColdTier coldTier, NixCommands nix,
-                    java.util.function.Consumer<StorePath> copied) {
+                    Consumer<StorePath> copied) {
         this.narinfo = narinfo;
         this.coldTier = coldTier;
         this.nix = nix;
@@ -126,7 +130,7 @@ public final class Recovery {
      * @param io     runs the lookups; the caller shuts it down
      */
     public static Recovery forCaches(FetchSettings caches, ColdTier coldTier, NixCommands nix, FetchMetrics metrics,
-                                     ExecutorService io, java.util.function.Consumer<StorePath> copied) {
+                                     ExecutorService io, Consumer<StorePath> copied) {
         return new Recovery(NarinfoLookup.create(forBatch(caches), nix, metrics, io), coldTier, nix, copied);
     }
 
@@ -258,7 +262,7 @@ public final class Recovery {
     }
 
     /** Until one of these answers, or briefly (tokens of the rate limit come back with time). */
-    private static void awaitAny(java.util.Collection<CompletableFuture<NarinfoAnswer>> pending) {
+    private static void awaitAny(Collection<CompletableFuture<NarinfoAnswer>> pending) {
         try {
             if (pending.isEmpty()) {
                 Thread.sleep(10);
@@ -268,7 +272,7 @@ public final class Recovery {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while asking the substituters", e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             // an answer (even a failure) or nothing yet: the caller looks again
         }
     }

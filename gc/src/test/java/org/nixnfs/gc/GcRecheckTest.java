@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.nixnfs.store.NixDatabase;
+import org.nixnfs.store.StoreIndex;
 import org.nixnfs.store.StorePath;
 import org.nixnfs.store.ValidPath;
 import org.nixnfs.store.testing.NixStoreFixture;
@@ -93,7 +94,7 @@ class GcRecheckTest {
         nix.nix(null, "nix-store", "--verify", "--check-contents");
     }
 
-    private static org.nixnfs.store.StoreIndex load(NixStoreFixture nix) {
+    private static StoreIndex load(NixStoreFixture nix) {
         try {
             return NixDatabase.open(nix.storeRoot()).load();
         } catch (Exception e) {

@@ -16,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -222,7 +223,7 @@ class NixDatabaseTest {
 
     /** {@code paths} without references to paths that are neither in {@code index} nor earlier in the list. */
     private static List<ValidPath> withReferencesOnlyTo(StoreIndex index, List<StorePath> deleted, List<ValidPath> paths) {
-        Set<StorePath> ok = new java.util.HashSet<>();
+        Set<StorePath> ok = new HashSet<>();
         for (ValidPath p : index.paths()) {
             ok.add(p.path());
         }

@@ -13,10 +13,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -70,7 +73,7 @@ class NixStoreIntegrationTest {
 
     @Test
     void indexHoldsExactlyTheRegisteredPaths() throws Exception {
-        StorePath stray = NixDbWriter.randomStorePath(new java.util.Random(5), "not-registered");
+        StorePath stray = NixDbWriter.randomStorePath(new Random(5), "not-registered");
         store.createUnregistered(stray);
         assertFalse(store.isValid(stray));
         assertTrue(Files.isExecutable(store.realPath(b).resolve("run")));
@@ -109,8 +112,8 @@ class NixStoreIntegrationTest {
         assertEquals(4, holder.current().size());
 
         // A build: the new output (referring to a) appears.
-        List<Long> latenciesNanos = new java.util.ArrayList<>();
-        List<Duration> lags = new java.util.ArrayList<>();
+        List<Long> latenciesNanos = new ArrayList<>();
+        List<Duration> lags = new ArrayList<>();
         StorePath c = null;
         for (int i = 0; i < 3; i++) {
             String expr = "let a = " + NixStoreFixture.derivation("a", "echo hi > $out") + ";\nin "
@@ -133,7 +136,7 @@ class NixStoreIntegrationTest {
         lags.add(watcher.status().lastVisibilityLag().orElseThrow());
 
         // A directory put there by hand is invisible until registered.
-        StorePath manual = NixDbWriter.randomStorePath(new java.util.Random(9), "manual");
+        StorePath manual = NixDbWriter.randomStorePath(new Random(9), "manual");
         store.createUnregistered(manual);
         Thread.sleep(200);
         assertFalse(holder.current().contains(manual));
@@ -202,7 +205,7 @@ class NixStoreIntegrationTest {
         assertTrue(watcher.status().healthy());
     }
 
-    private static void deleteRow(Statement st, StorePath p) throws java.sql.SQLException {
+    private static void deleteRow(Statement st, StorePath p) throws SQLException {
         String path = NixDbWriter.absolute(p);
         st.execute("delete from Refs where referrer = (select id from ValidPaths where path = '" + path + "')");
         st.execute("delete from ValidPaths where path = '" + path + "'");

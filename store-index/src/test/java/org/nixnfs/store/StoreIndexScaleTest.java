@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class StoreIndexScaleTest {
                 s = next;
             }
             System.out.printf("Incremental refresh of one new path in a %d-path index: %s ms%n", PATHS,
-                    java.util.Arrays.toString(ms));
+                    Arrays.toString(ms));
         }
     }
 }

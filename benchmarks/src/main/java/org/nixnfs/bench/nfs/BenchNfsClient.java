@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 
 /**
  * The benchmarks' NFSv4.1 client: one TCP connection, one session, one request in flight
@@ -303,7 +304,7 @@ public final class BenchNfsClient implements AutoCloseable {
      * READDIR, until eof. Returns the number of entries, and hands each name to {@code names}
      * when that is not null.
      */
-    public int readdir(byte[] dirFh, int maxCount, java.util.function.Consumer<String> names) throws IOException {
+    public int readdir(byte[] dirFh, int maxCount, Consumer<String> names) throws IOException {
         long cookie = 0;
         long verifier = 0;
         int entries = 0;

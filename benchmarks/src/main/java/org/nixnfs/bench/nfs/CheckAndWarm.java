@@ -1,6 +1,9 @@
 package org.nixnfs.bench.nfs;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -88,8 +91,8 @@ public final class CheckAndWarm {
             byte[] g = new byte[r];
             c.lastData(g, 0, r);
             byte[] w = new byte[r];
-            try (var ch = java.nio.channels.FileChannel.open(bigLocal)) {
-                ch.read(java.nio.ByteBuffer.wrap(w), off);
+            try (var ch = FileChannel.open(bigLocal)) {
+                ch.read(ByteBuffer.wrap(w), off);
             }
             if (!Arrays.equals(g, w)) {
                 throw new AssertionError("big file: wrong bytes at offset " + off);
@@ -101,7 +104,7 @@ public final class CheckAndWarm {
     /** Every benchmark's operation, round-robin, for {@code seconds}. */
     static long warm(Dataset ds, BenchNfsClient c, double seconds) throws IOException {
         byte[] dir = c.lookupPath(Dataset.remote(Dataset.parent(ds.smallFile())));
-        byte[] name = Dataset.name(ds.smallFile()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] name = Dataset.name(ds.smallFile()).getBytes(StandardCharsets.UTF_8);
         byte[] ga = c.lookupPath(Dataset.remote(ds.getattrFile()));
         byte[] bigDir = c.lookupPath(Dataset.remote(ds.bigDirectory()));
         byte[] big = c.lookupPath(Dataset.remote(ds.bigFile()));

@@ -3,6 +3,7 @@ package org.nixnfs.bench.nfs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -95,7 +96,7 @@ public class NfsBench {
         } else {
             client = BenchNfsClient.connect(Dataset.server(target));
             smallDirFh = client.lookupPath(Dataset.remote(Dataset.parent(ds.smallFile())));
-            smallName = Dataset.name(ds.smallFile()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            smallName = Dataset.name(ds.smallFile()).getBytes(StandardCharsets.UTF_8);
             getattrFh = client.lookupPath(Dataset.remote(ds.getattrFile()));
             bigDirFh = client.lookupPath(Dataset.remote(ds.bigDirectory()));
             bigFh = client.lookupPath(Dataset.remote(ds.bigFile()));

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Prints the one table of benchmarks/run from JMH's JSON result of {@link NfsBench}:
@@ -147,7 +148,7 @@ public final class ResultTable {
     }
 
     private static String[] row(String label, String figure, Map<String, Figures> byTarget,
-            java.util.function.ToDoubleFunction<Figures> value, String target) {
+            ToDoubleFunction<Figures> value, String target) {
         String[] r = new String[8];
         r[0] = label;
         r[1] = figure;

@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -139,7 +140,7 @@ public final class Soak {
     /** Up to 500 regular files of at most 4 MiB, relative to the store directory. */
     static List<String> files(Path storeDir) throws IOException {
         try (Stream<Path> s = Files.walk(storeDir)) {
-            return s.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+            return s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
                     .filter(p -> p.toFile().length() <= 4 << 20)
                     .limit(500).map(p -> storeDir.relativize(p).toString()).sorted().toList();
         }

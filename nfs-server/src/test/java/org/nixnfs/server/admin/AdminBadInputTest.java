@@ -8,10 +8,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nixnfs.server.metrics.ScrapeFixture;
 import org.nixnfs.server.testing.Nfs4TestClient;
+import org.nixnfs.store.StoreIndex;
 
 /**
  * The admin listener under bad input: unknown paths, wrong methods, oversized bodies, malformed
@@ -206,9 +209,9 @@ class AdminBadInputTest {
 
     @Test
     void idleAndHalfSentConnectionsAreClosedAfterTheIdleTimeout() throws Exception {
-        AdminApi api = new AdminApi(() -> "", () -> true, org.nixnfs.store.StoreIndex::empty, Map::of, null);
+        AdminApi api = new AdminApi(() -> "", () -> true, StoreIndex::empty, Map::of, null);
         try (AdminServer admin = new AdminServer(new InetSocketAddress("127.0.0.1", 0), api,
-                java.time.Duration.ofMillis(300))) {
+                Duration.ofMillis(300))) {
             try (Socket half = new Socket("127.0.0.1", admin.localAddress().getPort());
                  Socket idle = new Socket("127.0.0.1", admin.localAddress().getPort())) {
                 half.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -255,7 +258,7 @@ class AdminBadInputTest {
                     s.setSoTimeout(500); // the answer's head is here; give the body a moment
                 }
             }
-        } catch (SocketTimeoutException | java.net.SocketException e) {
+        } catch (SocketTimeoutException | SocketException e) {
             // kept open or reset after the answer
         }
         return sb.toString();

@@ -37,6 +37,7 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -51,7 +52,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nixnfs.server.cli.Main;
+import org.nixnfs.server.net.AllowList;
 import picocli.CommandLine;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -336,7 +339,7 @@ class KubernetesManifestsTest {
         assertTrue(nixnfs.getArgs().contains("--listen=0.0.0.0:2049"));
         String allow = nixnfs.getArgs().stream().filter(a -> a.startsWith("--allow=")).findFirst()
                 .orElseThrow(() -> new AssertionError("the server manifest sets --allow"));
-        org.nixnfs.server.net.AllowList.of(List.of(allow.substring("--allow=".length()).split(",")));
+        AllowList.of(List.of(allow.substring("--allow=".length()).split(",")));
         adminTokenFromSecret(nixnfs, pod, "nixnfs StatefulSet");
         assertTrue(nixnfs.getSecurityContext().getCapabilities().getAdd().contains("NET_BIND_SERVICE"));
     }
@@ -461,7 +464,7 @@ class KubernetesManifestsTest {
         CommandLine.ParseResult parsed = new CommandLine(new Main()).parseArgs(all.toArray(String[]::new));
         CommandLine.ParseResult serve = parsed.subcommand();
         assertEquals("serve", serve.commandSpec().name(), file);
-        org.nixnfs.server.net.AllowList.of(serve.matchedOptionValue("--allow", List.of()));
+        AllowList.of(serve.matchedOptionValue("--allow", List.of()));
         Set<String> shown = new TreeSet<>();
         for (String a : all) {
             shown.add(a.split("=", 2)[0]);
@@ -520,7 +523,7 @@ class KubernetesManifestsTest {
             }
             ResourceRequirements r = c.getResources();
             if (r != null) {
-                for (Map<String, Quantity> q : new ArrayList<>(java.util.Arrays.asList(r.getRequests(), r.getLimits()))) {
+                for (Map<String, Quantity> q : new ArrayList<>(Arrays.asList(r.getRequests(), r.getLimits()))) {
                     if (q != null) {
                         q.forEach((k, v) -> {
                             assertTrue(Set.of("cpu", "memory", "ephemeral-storage").contains(k), where + ": resource " + k);
@@ -576,8 +579,8 @@ class KubernetesManifestsTest {
         assertThrows(AssertionError.class, () -> parse(pv.formatted("mountOption: [ro]"), "typo"), "misspelt field");
         assertThrows(AssertionError.class, () -> parse(pv.formatted("nfs2: {}"), "unknown"), "unknown field");
         assertThrows(AssertionError.class, () -> parse(pv.formatted("").replace("nfs: {", "nfs: {port: 1, "), "nested"));
-        assertThrows(tools.jackson.core.JacksonException.class, () -> parse(pv.formatted("mountOptions: ro"), "type"));
-        assertThrows(tools.jackson.core.JacksonException.class,
+        assertThrows(JacksonException.class, () -> parse(pv.formatted("mountOptions: ro"), "type"));
+        assertThrows(JacksonException.class,
                 () -> parse(pv.formatted("").replace("readOnly: true", "readOnly: sometimes"), "boolean"));
         assertThrows(AssertionError.class, () -> parse(pv.replace("nix-store", "Nix_Store").formatted(""), "name"));
         assertThrows(AssertionError.class, () -> bytes(Quantity.parse("12 parsecs"), "quantity"));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -55,7 +57,7 @@ final class LivePrometheus implements AutoCloseable {
         Path config = dir.resolve("prometheus.yml");
         Files.writeString(config, testConfig(Files.readString(RepoFiles.deploy("prometheus/prometheus.yml")), target, rules));
         int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
         Path log = dir.resolve("prometheus.log");
@@ -172,7 +174,7 @@ final class LivePrometheus implements AutoCloseable {
 
     /** Every rule of every group, as /api/v1/rules reports them (health, lastError, lastEvaluation, ...). */
     List<JsonNode> rules() throws IOException, InterruptedException {
-        List<JsonNode> all = new java.util.ArrayList<>();
+        List<JsonNode> all = new ArrayList<>();
         for (JsonNode g : api("/api/v1/rules").get("groups")) {
             g.get("rules").forEach(all::add);
         }

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nixnfs.server.cli.Main;
+import org.nixnfs.server.net.AllowList;
 import picocli.CommandLine;
 
 /**
@@ -170,7 +171,7 @@ class SystemdUnitsTest {
             if (unit.equals("nixnfs.service")) {
                 assertEquals(List.of(env.get("NIXNFS_ALLOW").split(" ")),
                         parsed.subcommand().matchedOption("--allow").getValue(), "every block of NIXNFS_ALLOW is allowed");
-                org.nixnfs.server.net.AllowList.of(parsed.subcommand().matchedOption("--allow").getValue());
+                AllowList.of(parsed.subcommand().matchedOption("--allow").getValue());
             }
         }
     }

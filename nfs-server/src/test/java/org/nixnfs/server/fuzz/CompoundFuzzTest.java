@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.nixnfs.server.testing.TestStore;
 import org.nixnfs.server.xdr.XdrDecoder;
@@ -108,7 +109,7 @@ class CompoundFuzzTest {
         byte[] body = new byte[call.readableBytes()];
         call.readBytes(body);
         byte[] framed = Unpooled.buffer().writeInt(0x80000000 | body.length).writeBytes(body).array();
-        return export.feed(ch, java.util.Arrays.copyOf(framed, 4 + body.length));
+        return export.feed(ch, Arrays.copyOf(framed, 4 + body.length));
     }
 
     /** A 4.1 client id and session of our own on the connection (EXCHANGE_ID, CREATE_SESSION). */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -59,7 +60,7 @@ class BadInputTest extends SharedServerTest {
                     .i32(1).i32(0).bitmap().opaque(new byte[0]).i32(0).string("new-file"));
             assertRofs(c, c.newCompound().putFh(c.lookup(TestStore.exportPath(store.tool) + "/include"))
                     .op(18).i32(0).i32(3).i32(0).i64(c.clientId()).string("o").i32(0).i32(0).string("tool.h"));
-            assertTrue(java.nio.file.Files.exists(store.onDisk(store.tool).resolve("bin")), "nothing was removed");
+            assertTrue(Files.exists(store.onDisk(store.tool).resolve("bin")), "nothing was removed");
         }
     }
 

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +50,7 @@ class ClientAccessTest {
     static InetAddress address(String ip) {
         try {
             return InetAddress.getByName(ip);
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -94,7 +96,7 @@ class ClientAccessTest {
         for (int attempt = 0; again == null; attempt++) {
             try {
                 again = Nfs4TestClient.connect(server.address(), 1, ALLOWED);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 if (attempt > 100) {
                     throw e;
                 }

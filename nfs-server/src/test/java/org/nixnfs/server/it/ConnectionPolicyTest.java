@@ -3,12 +3,14 @@ package org.nixnfs.server.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.Unpooled;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -94,12 +96,12 @@ class ConnectionPolicyTest {
             DataInputStream answers = new DataInputStream(busy.getInputStream());
             long end = System.nanoTime() + 4_000_000_000L;
             for (int xid = 1; System.nanoTime() < end; xid++) {
-                byte[] call = io.netty.buffer.Unpooled.buffer().writeInt(0x80000028).writeInt(xid).writeInt(0)
+                byte[] call = Unpooled.buffer().writeInt(0x80000028).writeInt(xid).writeInt(0)
                         .writeInt(2).writeInt(100003).writeInt(4).writeInt(0).writeLong(0).writeLong(0).array();
                 busy.getOutputStream().write(call, 0, 44);
                 byte[] reply = new byte[28];
                 answers.readFully(reply); // EOFException if the server closed it
-                assertEquals(xid, java.nio.ByteBuffer.wrap(reply).getInt(4));
+                assertEquals(xid, ByteBuffer.wrap(reply).getInt(4));
                 Thread.sleep(300);
             }
             assertTrue(closedWithin(half, 30_000), "half a record, then silence: closed");

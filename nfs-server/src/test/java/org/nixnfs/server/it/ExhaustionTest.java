@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,6 +30,7 @@ import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.nfs4.state.StateLimits;
 import org.nixnfs.server.testing.Compound;
 import org.nixnfs.server.testing.CompoundReply;
+import org.nixnfs.server.testing.MutableClock;
 import org.nixnfs.server.testing.Nfs4TestClient;
 import org.nixnfs.server.testing.RpcTestClient;
 import org.nixnfs.server.testing.TestStore;
@@ -39,14 +41,18 @@ import org.nixnfs.server.testing.TestStore;
  * from 127.0.0.2 while a well-behaved client on 127.0.0.1 reads a 2.7 MB file; that client's
  * median latency is compared with a baseline taken in the same test (a generous factor, no
  * absolute times), and once the bad client is gone the server's heap and file descriptors (this
- * JVM's: the server runs in it) return to their baseline.
+ * JVM's: the server runs in it) return to their baseline. Leases run on a clock the test moves:
+ * the bad client's state expires when the test says so, never during an attack, and no test waits
+ * out a lease.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class ExhaustionTest {
     static final InetAddress GOOD = ClientAccessTest.address("127.0.0.1");
     static final InetAddress BAD = ClientAccessTest.address("127.0.0.2");
     static final int SLOWDOWN_FACTOR = 25;
-    static final int LEASE_SECONDS = 5;
+    static final int LEASE_SECONDS = 90;
+    /** The clock leases run on: moved past a lease once an attack is over. */
+    static final MutableClock leaseClock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     static TestStore store;
     static NixnfsServer server;
     static byte[] expected;
@@ -61,7 +67,7 @@ class ExhaustionTest {
                 .leaseSeconds(LEASE_SECONDS)
                 .security(SecuritySettings.builder().maxConnectionsPerClient(2_100).stateLimits(limits)
                         .stalledRecordTimeout(Duration.ofSeconds(2)).build())
-                .build());
+                .build(), () -> TimeUnit.MILLISECONDS.toNanos(leaseClock.millis()));
         expected = Files.readAllBytes(blobPath());
         goodReadMillis(); // warm up
     }
@@ -189,6 +195,7 @@ class ExhaustionTest {
         attack.get(5, TimeUnit.MINUTES);
         assertTrue(refused.get(), "the bad client was refused");
         assertEquals(2_000, opened[0], "it got its 2,000 opens (its per-client limit), no more");
+        leaseClock.advance(Duration.ofSeconds(2 * LEASE_SECONDS));
         waitFor(() -> server.state().openCount() == 0, "the bad client's opens expire with its lease");
         assertBackToBaseline("opening files without end", base);
     }
@@ -218,6 +225,7 @@ class ExhaustionTest {
         assertEquals(10_000, granted[0] + refused[0]);
         assertTrue(refused[0] > 0, "the address ran into its limit");
         assertEquals(1_000, granted[0], "its address got its share of client ids, no more");
+        leaseClock.advance(Duration.ofSeconds(2 * LEASE_SECONDS));
         waitFor(() -> server.state().clientCount() == 0, "unconfirmed client ids expire");
         assertBackToBaseline("creating 10,000 client ids", base);
     }

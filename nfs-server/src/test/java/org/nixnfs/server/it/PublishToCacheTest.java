@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.metrics.ScrapeFixture;
@@ -53,7 +54,7 @@ class PublishToCacheTest {
         }
     }
 
-    private static Map<String, Double> awaitMetrics(ScrapeFixture f, java.util.function.Predicate<Map<String, Double>> done)
+    private static Map<String, Double> awaitMetrics(ScrapeFixture f, Predicate<Map<String, Double>> done)
             throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         Map<String, Double> m = f.scrape();

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -86,7 +87,7 @@ class ReplicaSyncTest {
                     await(() -> primary.usage().usage(tool.hashPart()).map(u -> u.clients().keySet().stream()
                             .anyMatch(k -> k.contains(" via 127.0.0.1:" + replicaAdmin.getPort()))).orElse(false),
                             "the primary pulls the replica's use of the tool");
-                    GcPlan plan = primary.gc().with(primary.gc().policy().withGrace(Duration.ZERO), java.time.Clock.systemUTC())
+                    GcPlan plan = primary.gc().with(primary.gc().policy().withGrace(Duration.ZERO), Clock.systemUTC())
                             .plan();
                     assertFalse(plan.paths().stream().anyMatch(d -> d.path().equals(tool)),
                             "used through the replica: the primary's GC keeps it; dead: " + plan.paths());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +93,7 @@ class ServeLimitOptionsTest {
                         return new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2)));
                     }
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 seen.append(e);
             }
             throw new AssertionError("nixnfs serve stopped before listening:\n" + seen);
@@ -107,7 +108,7 @@ class ServeLimitOptionsTest {
                 while (out.readLine() != null) {
                     // discarded: the log of a server under test
                 }
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 // the process ended
             }
         }, "serve-output");

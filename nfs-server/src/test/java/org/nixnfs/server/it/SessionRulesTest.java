@@ -11,8 +11,8 @@ import org.nixnfs.server.testing.RpcTestClient;
 
 /**
  * The RFC 8881 rules that live in the COMPOUND processor and the session operations, over a real
- * connection: the negotiated sizes (2.10.6.4), the replay cache (2.10.6.1.3), DESTROY_SESSION's
- * placement and connection (18.37.3), and the tag's UTF-8 (14.4).
+ * connection: the negotiated sizes (2.10.6.4), the replay cache (2.10.6.1.3, and CREATE_SESSION's
+ * own, 18.36.4), DESTROY_SESSION's placement and connection (18.37.3), and the tag's UTF-8 (14.4).
  */
 class SessionRulesTest extends SharedServerTest {
     static final int SEQUENCE = 53;
@@ -32,12 +32,17 @@ class SessionRulesTest extends SharedServerTest {
         r.ok(42);
         long clientId = r.i64();
         int seq = r.i32();
-        CompoundReply s = c.raw(new Compound(1).op(43).i64(clientId).i32(seq).i32(0)
-                .i32(0).i32(maxRequest).i32(maxResponse).i32(maxCached).i32(16).i32(8).i32(0)
-                .i32(0).i32(4096).i32(4096).i32(0).i32(2).i32(1).i32(0)
-                .i32(0x40000000).i32(1).i32(0));
+        CompoundReply s = c.raw(createSession(clientId, seq, maxRequest, maxResponse, maxCached));
         s.ok(43);
         return s.fixed(16);
+    }
+
+    /** CREATE_SESSION with these fore-channel sizes, 8 slots, and a back channel. */
+    static Compound createSession(long clientId, int seq, int maxRequest, int maxResponse, int maxCached) {
+        return new Compound(1).op(43).i64(clientId).i32(seq).i32(0)
+                .i32(0).i32(maxRequest).i32(maxResponse).i32(maxCached).i32(16).i32(8).i32(0)
+                .i32(0).i32(4096).i32(4096).i32(0).i32(2).i32(1).i32(0)
+                .i32(0x40000000).i32(1).i32(0);
     }
 
     static Compound sequence(byte[] sessionId, int seqid, boolean cacheThis) {
@@ -113,6 +118,30 @@ class SessionRulesTest extends SharedServerTest {
             CompoundReply r = c.raw(sequence(id, 1, true).putRootFh().lookup("no-such-entry").getFh());
             sequenceOk(r).ok(24);
             assertEquals(NFS4ERR_NOENT, r.next(15));
+        }
+    }
+
+    /**
+     * The session operations' own retransmissions: CREATE_SESSION is answered from the client's
+     * one-slot CREATE_SESSION cache (18.36.4), a SEQUENCE alone from the slot's (2.10.6.1.3),
+     * both byte for byte.
+     */
+    @Test
+    void rfc8881_18_36_4_and_2_10_6_1_3_sessionOperationsAreReplayedByteForByte() throws Exception {
+        try (Nfs4TestClient c = Nfs4TestClient.connectBare(server.address(), 1)) {
+            CompoundReply r = c.raw(new Compound(1).op(42).fixed(new byte[8]).string("replay-session-ops").i32(0).i32(0)
+                    .i32(0));
+            r.ok(42);
+            long clientId = r.i64();
+            int seq = r.i32();
+            byte[] created = rawReply(c, createSession(clientId, seq, 1 << 20, 1 << 20, 8192));
+            assertArrayEquals(created, rawReply(c, createSession(clientId, seq, 1 << 20, 1 << 20, 8192)));
+            CompoundReply s = c.raw(createSession(clientId, seq, 1 << 20, 1 << 20, 8192));
+            s.ok(43);
+            byte[] id = s.fixed(16);
+
+            byte[] sequenced = rawReply(c, sequence(id, 1, true));
+            assertArrayEquals(sequenced, rawReply(c, sequence(id, 1, true)));
         }
     }
 

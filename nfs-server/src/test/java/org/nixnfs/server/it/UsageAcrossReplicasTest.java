@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nixnfs.gc.GcPolicy;
 import org.nixnfs.server.NixnfsServer;
 import org.nixnfs.server.metrics.ScrapeFixture;
 import org.nixnfs.server.testing.Nfs4TestClient;
@@ -43,7 +44,7 @@ class UsageAcrossReplicasTest {
             URI replicaUrl = URI.create("http://127.0.0.1:" + replicaAdmin.getPort());
             NixnfsServer.Config config = NixnfsServer.Config.builder(replica.nix.storeRoot(),
                             new InetSocketAddress("127.0.0.1", 0), Files.createTempDirectory("nixnfs-primary-state"))
-                    .adminListen(new InetSocketAddress("127.0.0.1", 0)).gc(org.nixnfs.gc.GcPolicy.defaults(), Duration.ZERO)
+                    .adminListen(new InetSocketAddress("127.0.0.1", 0)).gc(GcPolicy.defaults(), Duration.ZERO)
                     .usagePull(new NixnfsServer.Config.UsagePull(List.of(replicaUrl), Duration.ofMillis(200)))
                     .build();
             try (NixnfsServer primary = NixnfsServer.start(config)) {
@@ -98,7 +99,7 @@ class UsageAcrossReplicasTest {
             throws Exception {
         return NixnfsServer.start(NixnfsServer.Config.builder(replica.nix.storeRoot(),
                         new InetSocketAddress("127.0.0.1", 0), state)
-                .adminListen(new InetSocketAddress("127.0.0.1", 0)).gc(org.nixnfs.gc.GcPolicy.defaults(), Duration.ZERO)
+                .adminListen(new InetSocketAddress("127.0.0.1", 0)).gc(GcPolicy.defaults(), Duration.ZERO)
                 .usagePull(pull).build());
     }
 

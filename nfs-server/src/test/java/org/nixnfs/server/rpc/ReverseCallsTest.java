@@ -13,6 +13,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.nixnfs.server.xdr.XdrDecoder;
 
@@ -101,7 +102,7 @@ class ReverseCallsTest {
     void aCallGivenUpOnIsForgottenAndItsLateReplyDropped() {
         CompletableFuture<ByteBuf> f = call(7);
         int xid = sentCall(7);
-        f.completeExceptionally(new java.util.concurrent.TimeoutException()); // what orTimeout does
+        f.completeExceptionally(new TimeoutException()); // what orTimeout does
         ByteBuf late = reply(xid, Rpc.SUCCESS, 0);
         ch.writeInbound(late);
         assertNull(ch.readInbound());

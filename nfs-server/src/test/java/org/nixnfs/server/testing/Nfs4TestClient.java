@@ -1,5 +1,6 @@
 package org.nixnfs.server.testing;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -9,6 +10,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.IntUnaryOperator;
+import java.util.function.ToIntFunction;
 import org.nixnfs.server.xdr.XdrDecoder;
 
 /**
@@ -64,13 +69,13 @@ public final class Nfs4TestClient implements AutoCloseable {
     public record Recall(int seqid, byte[] other, byte[] fh) {
     }
 
-    private final java.util.concurrent.BlockingQueue<Recall> recalls = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final BlockingQueue<Recall> recalls = new LinkedBlockingQueue<>();
     private boolean backchannel;
     private int expectedCallbackProgram = CALLBACK_PROGRAM;
     private final List<RpcTestClient.IncomingCall> callbacks = new ArrayList<>();
     private final List<Integer> recallsPerCall = new ArrayList<>();
-    private java.util.function.IntUnaryOperator sequenceStatus = n -> 0;
-    private java.util.function.ToIntFunction<Recall> recallStatus = r -> 0;
+    private IntUnaryOperator sequenceStatus = n -> 0;
+    private ToIntFunction<Recall> recallStatus = r -> 0;
     private int backMaxOperations = 2;
     private int backMaxRequests = 1;
 
@@ -95,12 +100,12 @@ public final class Nfs4TestClient implements AutoCloseable {
     }
 
     /** CB_SEQUENCE answers with {@code status.applyAsInt(n)} for the n-th callback (from 1); 0 by default. */
-    public void answerSequenceWith(java.util.function.IntUnaryOperator status) {
+    public void answerSequenceWith(IntUnaryOperator status) {
         sequenceStatus = status;
     }
 
     /** CB_RECALL answers with this status for a recall; 0 by default. After a failure the call's other operations are not run. */
-    public void answerRecallWith(java.util.function.ToIntFunction<Recall> status) {
+    public void answerRecallWith(ToIntFunction<Recall> status) {
         recallStatus = status;
     }
 
@@ -146,7 +151,7 @@ public final class Nfs4TestClient implements AutoCloseable {
     }
 
     /** CB_COMPOUND: CB_SEQUENCE echoed, CB_RECALL remembered; NFS4_OK unless told otherwise. */
-    private io.netty.buffer.ByteBuf answerCallback(RpcTestClient.IncomingCall call) {
+    private ByteBuf answerCallback(RpcTestClient.IncomingCall call) {
         XdrDecoder d = call.args();
         if (call.program() != expectedCallbackProgram || call.version() != 1 || call.procedure() != 1) {
             throw new AssertionError("unexpected callback " + call);
@@ -156,7 +161,7 @@ public final class Nfs4TestClient implements AutoCloseable {
         d.readInt(); // minor version
         d.readInt(); // callback ident
         int n = d.readInt();
-        io.netty.buffer.ByteBuf results = Unpooled.buffer();
+        ByteBuf results = Unpooled.buffer();
         int status = 0;
         int done = 0;
         for (int i = 0; i < n && status == 0; i++) {
@@ -199,7 +204,7 @@ public final class Nfs4TestClient implements AutoCloseable {
             throw new AssertionError(n + " operations in a callback, the client offered " + backMaxOperations);
         }
         recallsPerCall.add(n - 1);
-        io.netty.buffer.ByteBuf out = Unpooled.buffer();
+        ByteBuf out = Unpooled.buffer();
         out.writeInt(status).writeInt(0).writeInt(done); // status, empty tag, results
         out.writeBytes(results);
         return out;

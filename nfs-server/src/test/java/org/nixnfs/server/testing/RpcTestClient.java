@@ -5,8 +5,11 @@ import io.netty.buffer.Unpooled;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.ArrayDeque;
 import org.nixnfs.server.xdr.XdrDecoder;
 
 /**
@@ -22,7 +25,7 @@ public final class RpcTestClient implements AutoCloseable {
     private final OutputStream out;
     private int nextXid = 1;
     private CallHandler callHandler;
-    private final java.util.ArrayDeque<IncomingCall> answered = new java.util.ArrayDeque<>();
+    private final ArrayDeque<IncomingCall> answered = new ArrayDeque<>();
 
     /** A call the server made on this connection (a backchannel callback), positioned at its arguments. */
     public record IncomingCall(int xid, int program, int version, int procedure, int credentialFlavor, XdrDecoder args) {
@@ -43,7 +46,7 @@ public final class RpcTestClient implements AutoCloseable {
     }
 
     /** @param localAddress the source address to connect from (e.g. 127.0.0.2); null for any */
-    public RpcTestClient(InetSocketAddress server, java.net.InetAddress localAddress) throws IOException {
+    public RpcTestClient(InetSocketAddress server, InetAddress localAddress) throws IOException {
         socket = new Socket();
         if (localAddress != null) {
             socket.bind(new InetSocketAddress(localAddress, 0));
@@ -193,7 +196,7 @@ public final class RpcTestClient implements AutoCloseable {
         socket.setSoTimeout(timeoutMillis);
         try {
             return in.read() < 0;
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             return false;
         } catch (IOException e) {
             return true;

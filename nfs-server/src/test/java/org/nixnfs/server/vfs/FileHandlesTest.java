@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.nixnfs.server.status.NfsException;
 
@@ -36,7 +37,7 @@ class FileHandlesTest {
         byte[] badHash = good.clone();
         badHash[8] = 'e'; // not in Nix's base-32 alphabet
         assertEquals(10001, status(() -> fh.parse(badHash)));
-        byte[] wrongLength = java.util.Arrays.copyOf(good, good.length + 1);
+        byte[] wrongLength = Arrays.copyOf(good, good.length + 1);
         assertEquals(10001, status(() -> fh.parse(wrongLength)));
         assertEquals(70, status(() -> new FileHandles("/other").parse(good)), "a handle of another export is stale");
     }

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
+import java.sql.Types;
 import java.util.Optional;
 import org.nixnfs.store.NixDatabase;
 import org.nixnfs.store.NixDatabaseException;
@@ -55,7 +56,7 @@ class NixDatabaseFuzzTest {
                 ps.setLong(4, data.consumeLong());
                 ps.setString(5, data.consumeBoolean() ? null : data.consumeString(80));
                 if (data.consumeBoolean()) {
-                    ps.setNull(6, java.sql.Types.INTEGER);
+                    ps.setNull(6, Types.INTEGER);
                 } else {
                     ps.setLong(6, data.consumeLong());
                 }
