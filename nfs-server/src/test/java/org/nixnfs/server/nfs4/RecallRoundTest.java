@@ -80,7 +80,6 @@ class RecallRoundTest {
     Session session(String owner, ChannelAttributes back) throws NfsException {
         ClientRecord c = state.exchangeId(owner.getBytes(StandardCharsets.UTF_8), new byte[8], 0, "AUTH_SYS 0:0", 1,
                 "10.0.0.1");
-        state.admitCreateSession(c, state.createSessionSequence(c));
         Session s = state.createSession(c, FORE);
         s.back().configure(0x40000000, new Backchannel.Security(0, new byte[0]));
         s.back().limits(back);

@@ -16,7 +16,8 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * it came on. With CREATE_SESSION4_FLAG_CONN_BACK_CHAN that connection carries the backchannel
  * too (the server calls back only to recall delegations); sessions are not persistent.
  * A retransmission gets the cached reply, as its own one-slot sequence requires (RFC 8881
- * section 18.36.4).
+ * section 18.36.4), even when it arrives, over another connection, while the first copy is
+ * still being served (see {@link StateManager#createSessionOnce}).
  */
 public final class CreateSession implements Operation<CreateSession.Arguments> {
     static final int CONN_BACK_CHAN = 0x2;
@@ -42,12 +43,18 @@ public final class CreateSession implements Operation<CreateSession.Arguments> {
         StateManager.checkCreateSession(args.flags(), args.fore());
         StateManager state = ctx.services().state();
         ClientRecord client = state.clientForCreateSession(args.clientId(), ctx.principal());
-        if (!state.admitCreateSession(client, args.sequence())) {
-            result.writeFixedOpaque(state.cachedCreateSessionReply(client));
-            return;
+        StateManager.CreateSessionReply reply =
+                state.createSessionOnce(client, args.sequence(), () -> newSession(args, client, ctx, result));
+        if (reply.replay()) {
+            result.writeFixedOpaque(reply.bytes());
         }
+    }
+
+    /** Makes the session, binds this connection to it and encodes the reply; returns the reply's bytes. */
+    private static byte[] newSession(Arguments args, ClientRecord client, CompoundContext ctx, XdrEncoder result)
+            throws NfsException {
         ChannelAttributes granted = args.fore().negotiate(ctx.services().limits().foreChannel());
-        Session s = state.createSession(client, granted);
+        Session s = ctx.services().state().createSession(client, granted);
         ctx.bindConnection(s);
         s.back().configure(args.callbackProgram(), args.security());
         s.back().limits(args.back()); // granted as asked: our callbacks keep within them
@@ -60,6 +67,6 @@ public final class CreateSession implements Operation<CreateSession.Arguments> {
         result.writeFixedOpaque(s.id()).writeInt(args.sequence()).writeInt(flags);
         granted.write(result);
         args.back().write(result);
-        state.createSessionDone(client, args.sequence(), result.copySince(mark));
+        return result.copySince(mark);
     }
 }

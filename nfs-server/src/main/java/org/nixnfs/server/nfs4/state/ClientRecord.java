@@ -20,6 +20,9 @@ public final class ClientRecord {
     // NFSv4.0: the verifier SETCLIENTID_CONFIRM must present.
     private final byte[] confirmVerifier;
     // NFSv4.1: CREATE_SESSION's own sequence (RFC 8881 section 18.36.4) and its cached reply.
+    // createSessionLock makes a CREATE_SESSION's sequence check, session and reply one step
+    // (StateManager.createSessionOnce); taken before any other state lock, never while one is held.
+    final Object createSessionLock = new Object();
     private int createSessionSequence;
     private byte[] createSessionReply;
     private boolean reclaimComplete;

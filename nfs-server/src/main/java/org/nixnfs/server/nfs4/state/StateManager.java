@@ -33,9 +33,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Locking rule.</b> Every method that adds, replaces or removes a client or a session is
  * {@code synchronized} on this StateManager, expiry included, and keeps all maps consistent
- * before it returns. Lookups by id (client id, session id, stateid) are lock-free reads of
- * concurrent maps, and renewing a lease is a volatile write, so SEQUENCE and READ take no lock
- * here. A client is dropped by removing it from the maps first and then ending its opens in
+ * before it returns. CREATE_SESSION first takes its client's {@code createSessionLock} (see
+ * {@link #createSessionOnce}), then this monitor; nothing that holds this monitor or another
+ * state lock takes a createSessionLock. Lookups by id (client id, session id, stateid) are
+ * lock-free reads of concurrent maps, and renewing a lease is a volatile write, so SEQUENCE and
+ * READ take no lock here. A client is dropped by removing it from the maps first and then ending its opens in
  * {@link OpenTable} (under that table's monitor, taken second); the table refuses new opens for
  * a dropped client, so no open outlives its client.
  *
@@ -295,16 +297,38 @@ public final class StateManager {
         return c;
     }
 
-    /** CREATE_SESSION's sequence check: true for a new request, false for a replay of the last. */
-    public boolean admitCreateSession(ClientRecord c, int sequence) throws NfsException {
-        int expected = c.createSessionSequence();
-        if (sequence == expected) {
-            return true;
+    /** What a CREATE_SESSION with a new csa_sequence does: makes the session and encodes the reply. */
+    @FunctionalInterface
+    public interface NewSession {
+        /** Returns the reply's bytes, cached for a retransmission. */
+        byte[] create() throws NfsException;
+    }
+
+    /** CREATE_SESSION's reply: {@code replay} if it is the cached reply of an earlier copy of the request. */
+    public record CreateSessionReply(byte[] bytes, boolean replay) {
+    }
+
+    /**
+     * CREATE_SESSION's own one-slot sequence (RFC 8881 section 18.36.4), checked and advanced
+     * atomically per client: a new csa_sequence runs {@code create} and caches its reply; a
+     * retransmission of the last gets that reply; any other is SEQ_MISORDERED. Two copies of one
+     * request (a retransmission over a second connection) are serialized on the client's
+     * {@link ClientRecord#createSessionLock}: the second waits for the first and gets its reply,
+     * never a second session. If {@code create} fails the sequence stays, for the client's retry.
+     */
+    public CreateSessionReply createSessionOnce(ClientRecord c, int sequence, NewSession create) throws NfsException {
+        synchronized (c.createSessionLock) {
+            int expected = c.createSessionSequence();
+            if (sequence == expected - 1 && c.createSessionReply() != null) {
+                return new CreateSessionReply(c.createSessionReply(), true);
+            }
+            if (sequence != expected) {
+                throw new NfsException(NfsStatus.NFS4ERR_SEQ_MISORDERED, "CREATE_SESSION expects sequence " + expected);
+            }
+            byte[] reply = create.create();
+            c.createSessionDone(sequence + 1, reply);
+            return new CreateSessionReply(reply, false);
         }
-        if (sequence == expected - 1 && c.createSessionReply() != null) {
-            return false;
-        }
-        throw new NfsException(NfsStatus.NFS4ERR_SEQ_MISORDERED, "CREATE_SESSION expects sequence " + expected);
     }
 
     /** The csa_sequence the client's next CREATE_SESSION must carry (eir_sequenceid). */
@@ -316,13 +340,10 @@ public final class StateManager {
         c.setReclaimComplete();
     }
 
-    public byte[] cachedCreateSessionReply(ClientRecord c) {
-        return c.createSessionReply();
-    }
-
     /**
      * Creates a session, confirming the client if this is its first (replacing a rebooted
-     * predecessor). The caller binds the connection it came on.
+     * predecessor). The caller binds the connection it came on. CREATE_SESSION calls it from
+     * {@link #createSessionOnce}, which checks the request's sequence.
      */
     public synchronized Session createSession(ClientRecord c, ChannelAttributes fore) throws NfsException {
         if (c.confirmed()) {
@@ -350,10 +371,6 @@ public final class StateManager {
         c.sessions.add(s);
         c.renew(nanoTime.getAsLong());
         return s;
-    }
-
-    public void createSessionDone(ClientRecord c, int sequence, byte[] reply) {
-        c.createSessionDone(sequence + 1, reply);
     }
 
     public Session session(byte[] sessionId) throws NfsException {

@@ -41,7 +41,6 @@ class DelegationTableTest {
     ClientRecord client(String owner) throws NfsException {
         ClientRecord c = state.exchangeId(owner.getBytes(StandardCharsets.UTF_8), new byte[8], 0, "AUTH_SYS 0:0", 1,
                 "10.0.0.1");
-        state.admitCreateSession(c, state.createSessionSequence(c));
         state.createSession(c, FORE);
         return c;
     }

@@ -46,11 +46,13 @@ class StateManagerTest {
     /** EXCHANGE_ID and CREATE_SESSION: a confirmed 4.1 client with one session. */
     Session establish41(String owner, byte[] verifier) throws NfsException {
         ClientRecord c = state.exchangeId(bytes(owner), verifier, 0, P, 1, "10.0.0.1");
-        assertTrue(state.admitCreateSession(c, state.createSessionSequence(c)));
-        Session s = state.createSession(c, FORE);
-        s.bind(CONN);
-        state.createSessionDone(c, state.createSessionSequence(c), new byte[] {7});
-        return s;
+        Session[] made = new Session[1];
+        state.createSessionOnce(c, state.createSessionSequence(c), () -> {
+            made[0] = state.createSession(c, FORE);
+            made[0].bind(CONN);
+            return new byte[] {7};
+        });
+        return made[0];
     }
 
     /** SETCLIENTID and SETCLIENTID_CONFIRM: a confirmed 4.0 client. */
@@ -156,13 +158,16 @@ class StateManagerTest {
     void createSessionReplaysItsLastReplyAndRefusesOtherSequences() throws NfsException {
         ClientRecord c = state.exchangeId(bytes("cs"), V1, 0, P, 1, "a");
         int seq = state.createSessionSequence(c);
-        assertTrue(state.admitCreateSession(c, seq));
-        state.createSession(c, FORE);
-        state.createSessionDone(c, seq, new byte[] {1, 2, 3});
-        assertFalse(state.admitCreateSession(c, seq), "a retransmission");
-        assertArrayEquals(new byte[] {1, 2, 3}, state.cachedCreateSessionReply(c));
-        assertEquals(NfsStatus.NFS4ERR_SEQ_MISORDERED, status(() -> state.admitCreateSession(c, seq + 5)));
-        assertTrue(state.admitCreateSession(c, seq + 1));
+        StateManager.NewSession create = () -> state.createSession(c, FORE).id();
+        StateManager.CreateSessionReply first = state.createSessionOnce(c, seq, create);
+        assertFalse(first.replay());
+        StateManager.CreateSessionReply again = state.createSessionOnce(c, seq, create);
+        assertTrue(again.replay(), "a retransmission");
+        assertArrayEquals(first.bytes(), again.bytes());
+        assertEquals(1, c.sessions.size());
+        assertEquals(NfsStatus.NFS4ERR_SEQ_MISORDERED, status(() -> state.createSessionOnce(c, seq + 5, create)));
+        assertFalse(state.createSessionOnce(c, seq + 1, create).replay());
+        assertEquals(2, c.sessions.size());
     }
 
     @Test
