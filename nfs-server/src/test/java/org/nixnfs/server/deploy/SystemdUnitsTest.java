@@ -142,6 +142,17 @@ class SystemdUnitsTest {
         assertTrue(Files.readString(units.resolve("nixnfs.sysusers.conf")).contains("u nixnfs "));
     }
 
+    /** The options the env file's comments offer, on lines such as "#   --max-locks 131072". */
+    static List<String> offeredOptions(String env) {
+        List<String> words = new ArrayList<>();
+        for (String line : env.split("\n")) {
+            if (line.startsWith("#   --")) {
+                words.addAll(List.of(line.substring(1).trim().split("\\s+")));
+            }
+        }
+        return words;
+    }
+
     /** The units' command lines with the variables as the env file sets them: nixnfs' own parser must accept them. */
     @Test
     void commandLinesParseWithTheDefaultsOfTheEnvFile() throws Exception {
@@ -172,6 +183,15 @@ class SystemdUnitsTest {
                 assertEquals(List.of(env.get("NIXNFS_ALLOW").split(" ")),
                         parsed.subcommand().matchedOption("--allow").getValue(), "every block of NIXNFS_ALLOW is allowed");
                 AllowList.of(parsed.subcommand().matchedOption("--allow").getValue());
+                List<String> all = new ArrayList<>(args);
+                all.addAll(offeredOptions(Files.readString(units.resolve("nixnfs.env"))));
+                CommandLine.ParseResult offered = new CommandLine(new Main()).setOverwrittenOptionsAllowed(true)
+                        .parseArgs(all.toArray(String[]::new));
+                assertTrue(offered.subcommand().unmatched().isEmpty(), "the options the env file offers: " + all);
+                for (String option : List.of("--delegations", "--require-privileged-port", "--max-connections",
+                        "--max-sessions-per-client", "--max-locks")) {
+                    assertTrue(offered.subcommand().hasMatchedOption(option), "the env file offers " + option);
+                }
             }
         }
     }
