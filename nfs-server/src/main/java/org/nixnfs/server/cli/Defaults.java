@@ -17,7 +17,7 @@ final class Defaults {
      * in a read-only store, and asking for it costs a GETATTR per file read under a delegation).
      */
     static final String RECOMMENDED_MOUNT_OPTIONS =
-            "ro,hard,proto=tcp,lookupcache=positive,acregmin=60,acregmax=3600,acdirmin=1,acdirmax=1,noatime";
+            "ro,hard,proto=tcp,lookupcache=all,acregmin=60,acregmax=3600,acdirmin=1,acdirmax=1,noatime";
 
     /** Where {@code serve} puts the admin listener, and where the other commands look for it. */
     static final String ADMIN_LISTEN = "127.0.0.1:9100";
