@@ -38,7 +38,7 @@ exec </dev/null
 HOST=${HOST:-10.0.2.2}
 REPS=${REPS:-3}
 VERS=${VERS:-4.1}
-OPTS=${OPTS:-hard,proto=tcp,lookupcache=positive,acregmin=60,acregmax=3600,acdirmin=1,acdirmax=1,noatime}
+OPTS=${OPTS:-hard,proto=tcp,lookupcache=all,acregmin=60,acregmax=3600,acdirmin=1,acdirmax=1,noatime}
 M=/nix/store
 failed=0
 

@@ -31,7 +31,7 @@ while :; do
     mount)
       if [ -z "$mounted" ]; then
         mkdir -p /nix/store
-        opts="ro,hard,proto=tcp,lookupcache=positive,acregmin=60,acregmax=3600,acdirmin=1,acdirmax=1,noatime"
+        opts="ro,hard,proto=tcp,lookupcache=all,acregmin=60,acregmax=3600,acdirmin=1,acdirmax=1,noatime"
         opts="$opts,vers=4.1,port=$E2E_NFS_PORT,addr=$HOST"
         say "mounting $HOST:/nix/store (-o $opts)"
         if timeout -s KILL 60 mount -t nfs4 -o "$opts" "$HOST:/nix/store" /nix/store >/tmp/mount.out 2>&1; then

@@ -12,13 +12,15 @@ import picocli.CommandLine;
 /** The embedded defaults: where state lives, which store to serve, how executors should mount. */
 final class Defaults {
     /**
-     * Mount options for executors: read-only, hard mounts; no negative lookup caching, so a store
-     * path pushed a moment ago is found at once; long attribute caching for files (store content
-     * never changes) but short for directories (the store directory does); no atime (meaningless
-     * in a read-only store, and asking for it costs a GETATTR per file read under a delegation).
+     * Mount options for executors: read-only, hard mounts; negative lookups cached too (always
+     * right inside a store path, and most of a compile's lookups; a path asked for before it was
+     * pushed is seen once the store directory's 1 s attribute cache expires); long attribute
+     * caching for files (store content never changes) but short for directories (the store
+     * directory does); no atime (meaningless in a read-only store, and asking for it costs a
+     * GETATTR per file read under a delegation).
      */
     static final String RECOMMENDED_MOUNT_OPTIONS =
-            "ro,hard,proto=tcp,lookupcache=positive,acregmin=60,acregmax=3600,acdirmin=1,acdirmax=1,noatime";
+            "ro,hard,proto=tcp,lookupcache=all,acregmin=60,acregmax=3600,acdirmin=1,acdirmax=1,noatime";
 
     /** Where {@code serve} puts the admin listener, and where the other commands look for it. */
     static final String ADMIN_LISTEN = "127.0.0.1:9100";

@@ -16,9 +16,18 @@ import org.nixnfs.store.ValidPath;
  * that is not valid asks {@link MissingPaths} (fault-in: fetch it from a binary cache).
  */
 final class StoreDirectory {
+    /**
+     * Mixed into the change attribute when fault-in is on. Clients that cache "no such file"
+     * (README's lookupcache=all) keep it until this attribute changes; a server restarted with
+     * fault-in on answers those names differently for the same valid paths, so its attribute
+     * must differ from the one it gave with fault-in off.
+     */
+    static final long FAULT_IN_CHANGE = 0x6661756c74696eL; // "faultin"
+
     private final StoreIndexHolder index;
     private final Attributes diskAttributes;
     private final MissingPaths missingPaths;
+    private final long changeSalt;
     private volatile Snapshot snapshot;
 
     /** The store directory as of one index snapshot: its change attribute, mtime and (lazily) listing. */
@@ -41,6 +50,7 @@ final class StoreDirectory {
         this.index = index;
         this.diskAttributes = diskAttributes;
         this.missingPaths = new MissingPaths(fetcher, index);
+        this.changeSalt = fetcher == MissingPathFetcher.NONE ? 0 : FAULT_IN_CHANGE;
         this.snapshot = new Snapshot(index.current(), diskAttributes.modifyTime());
         index.addListener(this::indexChanged);
     }
@@ -85,14 +95,15 @@ final class StoreDirectory {
 
     /**
      * Its attributes: mode and owner from disk; size, mtime and change from the index, so clients
-     * revalidate their cached listing exactly when the set of valid paths changes.
+     * revalidate their cached listing exactly when the set of valid paths changes (or fault-in
+     * is turned on or off: {@link #FAULT_IN_CHANGE}).
      */
     Attributes attributes() {
         Snapshot s = snapshot;
         Attributes d = diskAttributes;
         return new Attributes(FileType.DIRECTORY, d.mode(), d.numLinks(), d.uid(), d.gid(),
                 4096L + 64L * s.index.size(), d.spaceUsed(), d.fileId(), d.accessTime(), s.modifyTime,
-                s.modifyTime, s.index.fingerprint());
+                s.modifyTime, s.index.fingerprint() ^ changeSalt);
     }
 
     /** The valid store paths' base names, in cookie order; built once per index snapshot. */

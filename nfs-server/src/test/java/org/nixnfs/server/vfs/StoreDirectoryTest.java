@@ -93,6 +93,16 @@ class StoreDirectoryTest {
     }
 
     @Test
+    void turningFaultInOnChangesTheChangeAttribute() {
+        // A client caching "no such file" keeps it until the change attribute moves; a restart
+        // with fault-in on, same valid paths, must make it ask again.
+        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, path -> true);
+        assertNotEquals(dir.attributes().change(), faultIn.attributes().change());
+        assertEquals(faultIn.attributes().change(),
+                new StoreDirectory(index, ON_DISK, path -> false).attributes().change(), "the same for every fetcher");
+    }
+
+    @Test
     void aMissingPathBeingFetchedIsDelayNotNoEntry() throws Exception {
         Set<StorePath> fetching = ConcurrentHashMap.newKeySet();
         fetching.add(C);
