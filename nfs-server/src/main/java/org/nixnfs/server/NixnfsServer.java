@@ -536,6 +536,11 @@ public final class NixnfsServer implements AutoCloseable {
             public boolean holds() {
                 return !fetcher.settings().hold().isZero();
             }
+
+            @Override
+            public Duration absenceRemembered() {
+                return fetcher.settings().negativeTtl();
+            }
         };
     }
 

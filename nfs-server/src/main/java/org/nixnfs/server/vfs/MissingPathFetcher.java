@@ -1,5 +1,6 @@
 package org.nixnfs.server.vfs;
 
+import java.time.Duration;
 import org.nixnfs.store.StorePath;
 
 /**
@@ -29,5 +30,14 @@ public interface MissingPathFetcher {
     /** Whether {@link #awaitFetched} may wait: then LOOKUPs of missing names run on a worker thread. */
     default boolean holds() {
         return false;
+    }
+
+    /**
+     * How long a "no cache has it" answer is remembered (the fetcher's negative TTL); zero if
+     * never. The store directory's change attribute moves at this period, so a client that caches
+     * "no such file" (lookupcache=all) asks again once the server would give another answer.
+     */
+    default Duration absenceRemembered() {
+        return Duration.ZERO;
     }
 }

@@ -3,6 +3,7 @@ package org.nixnfs.server.vfs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 import org.nixnfs.server.status.NfsException;
 import org.nixnfs.store.StoreIndex;
 import org.nixnfs.store.StoreIndexHolder;
@@ -23,11 +24,15 @@ final class StoreDirectory {
      * must differ from the one it gave with fault-in off.
      */
     static final long FAULT_IN_CHANGE = 0x6661756c74696eL; // "faultin"
+    /** Spreads the absence period's number over the attribute's bits (the golden-ratio constant). */
+    private static final long PERIOD_MIX = 0x9E3779B97F4A7C15L;
 
     private final StoreIndexHolder index;
     private final Attributes diskAttributes;
     private final MissingPaths missingPaths;
-    private final long changeSalt;
+    private final boolean faultIn;
+    private final long absencePeriodMillis;
+    private final LongSupplier wallClockMillis;
     private volatile Snapshot snapshot;
 
     /** The store directory as of one index snapshot: its change attribute, mtime and (lazily) listing. */
@@ -47,10 +52,17 @@ final class StoreDirectory {
      * @param fetcher        asked about well-formed names that are not valid (fault-in); {@link MissingPathFetcher#NONE}: NOENT
      */
     StoreDirectory(StoreIndexHolder index, Attributes diskAttributes, MissingPathFetcher fetcher) {
+        this(index, diskAttributes, fetcher, System::currentTimeMillis);
+    }
+
+    StoreDirectory(StoreIndexHolder index, Attributes diskAttributes, MissingPathFetcher fetcher,
+                   LongSupplier wallClockMillis) {
         this.index = index;
         this.diskAttributes = diskAttributes;
         this.missingPaths = new MissingPaths(fetcher, index);
-        this.changeSalt = fetcher == MissingPathFetcher.NONE ? 0 : FAULT_IN_CHANGE;
+        this.faultIn = fetcher != MissingPathFetcher.NONE;
+        this.absencePeriodMillis = fetcher.absenceRemembered().toMillis();
+        this.wallClockMillis = wallClockMillis;
         this.snapshot = new Snapshot(index.current(), diskAttributes.modifyTime());
         index.addListener(this::indexChanged);
     }
@@ -96,14 +108,31 @@ final class StoreDirectory {
     /**
      * Its attributes: mode and owner from disk; size, mtime and change from the index, so clients
      * revalidate their cached listing exactly when the set of valid paths changes (or fault-in
-     * is turned on or off: {@link #FAULT_IN_CHANGE}).
+     * is turned on or off: {@link #FAULT_IN_CHANGE}, or its "no cache has it" answers expire:
+     * {@link #faultInChange}).
      */
     Attributes attributes() {
         Snapshot s = snapshot;
         Attributes d = diskAttributes;
         return new Attributes(FileType.DIRECTORY, d.mode(), d.numLinks(), d.uid(), d.gid(),
                 4096L + 64L * s.index.size(), d.spaceUsed(), d.fileId(), d.accessTime(), s.modifyTime,
-                s.modifyTime, s.index.fingerprint() ^ changeSalt);
+                s.modifyTime, s.index.fingerprint() ^ faultInChange());
+    }
+
+    /**
+     * With fault-in, a name answered "no such file" may exist once the fetcher forgets that no
+     * cache had it (a path published later, a replica asked before the primary published). The
+     * attribute therefore also moves once per {@link MissingPathFetcher#absenceRemembered} period,
+     * counted on the wall clock so that replicas agree; a client caching "no such file" then
+     * asks again within that period plus its acdirmax. Costs a client one LOOKUP per store path
+     * it uses, per period.
+     */
+    private long faultInChange() {
+        if (!faultIn) {
+            return 0;
+        }
+        long period = absencePeriodMillis > 0 ? wallClockMillis.getAsLong() / absencePeriodMillis : 0;
+        return FAULT_IN_CHANGE ^ (period * PERIOD_MIX);
     }
 
     /** The valid store paths' base names, in cookie order; built once per index snapshot. */

@@ -10,12 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.nixnfs.server.vfs.TestPaths.storePath;
 import static org.nixnfs.server.vfs.TestPaths.valid;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.nixnfs.server.status.NfsException;
@@ -100,6 +102,38 @@ class StoreDirectoryTest {
         assertNotEquals(dir.attributes().change(), faultIn.attributes().change());
         assertEquals(faultIn.attributes().change(),
                 new StoreDirectory(index, ON_DISK, path -> false).attributes().change(), "the same for every fetcher");
+    }
+
+    @Test
+    void withFaultInTheChangeAttributeMovesOncePerNegativeTtl() {
+        // A name answered "no such file" may be fetched once the fetcher forgets that no cache
+        // had it; a client caching that answer must then see the directory change.
+        MissingPathFetcher thirtySeconds = new MissingPathFetcher() {
+            @Override
+            public boolean fetching(StorePath path) {
+                return false;
+            }
+
+            @Override
+            public Duration absenceRemembered() {
+                return Duration.ofSeconds(30);
+            }
+        };
+        AtomicLong now = new AtomicLong(1_000_000_040_000L); // 20 s into a 30 s period
+        StoreDirectory faultIn = new StoreDirectory(index, ON_DISK, thirtySeconds, now::get);
+        long first = faultIn.attributes().change();
+        now.addAndGet(9_000);
+        assertEquals(first, faultIn.attributes().change(), "within one period");
+        now.addAndGet(1_000);
+        long second = faultIn.attributes().change();
+        assertNotEquals(first, second, "the next period");
+        assertEquals(second, new StoreDirectory(index, ON_DISK, thirtySeconds, now::get).attributes().change(),
+                "replicas with the same clock agree");
+        assertNotEquals(dir.attributes().change(), second, "fault-in off is never the same");
+        StoreDirectory off = new StoreDirectory(index, ON_DISK, MissingPathFetcher.NONE, now::get);
+        long offBefore = off.attributes().change();
+        now.addAndGet(3_600_000);
+        assertEquals(offBefore, off.attributes().change(), "without fault-in only the index moves it");
     }
 
     @Test
