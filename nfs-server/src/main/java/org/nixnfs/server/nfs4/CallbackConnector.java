@@ -157,7 +157,10 @@ public final class CallbackConnector implements AutoCloseable {
                 return;
             }
             Channel ch = f.channel();
-            calls.call(ch, cb.program(), CallbackClient.CB_VERSION, CB_NULL, credential(cb.security()), args -> { })
+            // Netty completes the connect before the pipeline hears channelActive, which readies
+            // ReverseCalls: call from a task queued behind it.
+            ch.eventLoop().execute(() -> calls.call(ch, cb.program(), CallbackClient.CB_VERSION, CB_NULL,
+                            credential(cb.security()), args -> { })
                     .orTimeout(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
                     .whenComplete((reply, failure) -> {
                         if (failure != null) {
@@ -167,7 +170,7 @@ public final class CallbackConnector implements AutoCloseable {
                             reply.release();
                             result.complete(ch);
                         }
-                    });
+                    }));
         });
         return result;
     }
