@@ -12,7 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -38,17 +37,20 @@ import org.nixnfs.store.testing.NixStoreFixture;
  * cannot be reached, or names another host, gets no delegation and its OPENs work as before.
  */
 class Nfs40DelegationTest {
+    static final int LEASE_SECONDS = 90;
     static final int NFS4ERR_CB_PATH_DOWN = 10048;
 
     @Test
-    void grantedAfterTheProbeRecalledOverTheCallbackConnection(@TempDir Path dir) throws Exception {
+    void grantedAfterTheProbeRecalledOverTheCallbackConnectionReturnedOrRevoked(@TempDir Path dir) throws Exception {
         NixStoreFixture nix = NixStoreFixture.create(dir);
         List<StorePath> p = nix.build("[ (" + NixStoreFixture.derivation("deleg40-a", "printf first > $out")
                 + ") (" + NixStoreFixture.derivation("deleg40-b", "printf second > $out") + ") ]");
         MutableClock clock = new MutableClock(Instant.now());
+        MutableClock leaseClock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         NixnfsServer.Config config = NixnfsServer.Config.builder(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0),
-                Files.createDirectories(dir.resolve("state"))).build();
-        try (NixnfsServer server = NixnfsServer.start(config, (Clock) clock);
+                Files.createDirectories(dir.resolve("state"))).leaseSeconds(LEASE_SECONDS).build();
+        try (NixnfsServer server = NixnfsServer.start(config, clock,
+                () -> TimeUnit.MILLISECONDS.toNanos(leaseClock.millis()));
              Nfs4TestClient c = Nfs4TestClient.connectWithCallbackListener(server.address())) {
             assertEquals(ClientCallback.Status.UP, awaitProbe(server, c));
             assertEquals(1, c.cbNullCount(), "probed with CB_NULL");
@@ -77,15 +79,19 @@ class Nfs40DelegationTest {
             assertEquals(Set.of(key(opens[0].delegation().other()), key(opens[1].delegation().other())), recalled);
             assertEquals(List.of(2), c.recallsPerCall(), "both recalls in one CB_COMPOUND");
             assertFalse(gc.isDone(), "GC waits for the delegations to come back");
-            for (Nfs4TestClient.Opened o : opens) {
-                assertEquals(0, c.delegReturn(o.fh(), o.delegation().seqid(), o.delegation().other()));
-            }
+            assertEquals(0, c.delegReturn(opens[0].fh(), d0.seqid(), d0.other()), "the first is returned");
+            assertFalse(gc.isDone(), "GC waits for the second, which the client keeps");
+            leaseClock.advance(Duration.ofSeconds(LEASE_SECONDS - 30));
+            assertEquals(0, renew(c)); // the client keeps its lease
+            leaseClock.advance(Duration.ofSeconds(31)); // a lease after the recall: the housekeeping revokes it
             GcRunResult r = gc.get(2, TimeUnit.MINUTES);
             Set<StorePath> deleted = r.deleted().stream().map(GcPlan.DeadPath::path).collect(Collectors.toSet());
             assertTrue(deleted.containsAll(p), "deleted once returned: " + deleted);
-            assertEquals(0, server.state().delegations().count());
-            assertEquals(2.0, server.metrics().get("nixnfs.nfs.delegation.recalls").tag("outcome", "returned")
-                    .functionCounter().count());
+            assertEquals(0, server.state().delegations().count(),
+                    "4.0 has no FREE_STATEID: the revoked delegation is gone, not kept for the client to free");
+            assertEquals(1.0, recalls(server, "returned"));
+            assertEquals(1.0, recalls(server, "revoked"));
+
             assertEquals(1, c.callbackConnectionCount(), "one callback connection, kept");
         }
     }
@@ -156,6 +162,10 @@ class Nfs40DelegationTest {
             Thread.sleep(10);
         }
         return cb.status();
+    }
+
+    private static double recalls(NixnfsServer server, String outcome) {
+        return server.metrics().get("nixnfs.nfs.delegation.recalls").tag("outcome", outcome).functionCounter().count();
     }
 
     private static int renew(Nfs4TestClient c) throws Exception {
