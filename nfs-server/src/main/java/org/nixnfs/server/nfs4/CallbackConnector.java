@@ -46,6 +46,7 @@ public final class CallbackConnector implements AutoCloseable {
     static final int MAX_CONNECTING = 16;
     static final int CB_NULL = 0;
     private static final int MAX_RECORD = 64 * 1024;
+    static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(5);
 
     private final ReverseCalls calls = new ReverseCalls();
     private final Duration callTimeout;
@@ -124,9 +125,19 @@ public final class CallbackConnector implements AutoCloseable {
         return result;
     }
 
-    /** The connection closed: make it again once; the path is down if that fails. */
+    /**
+     * The connection closed: make it again once; the path is down if that fails. A connection
+     * lost within {@link #RECONNECT_INTERVAL} of being made is not made again at once (a client
+     * that keeps closing it would have the server reconnect in a loop): the path is down, and the
+     * next recall tries again, as often as its backoff allows.
+     */
     private void lost(ClientCallback cb) {
         if (closed || cb.closed() || cb.connection() != null) {
+            return;
+        }
+        if (System.nanoTime() - cb.connectedAtNanos() < RECONNECT_INTERVAL.toNanos()) {
+            cb.down();
+            log.info("the callback connection to {} closed soon after it was made: path down", cb.target());
             return;
         }
         connection(cb).exceptionally(e -> {

@@ -114,7 +114,8 @@ class Nfs40DelegationTest {
             while (cb.status() != ClientCallback.Status.DOWN && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            assertEquals(ClientCallback.Status.DOWN, cb.status());
+            assertEquals(ClientCallback.Status.DOWN, cb.status(), "path still up after the client dropped it: "
+                    + c.callbackConnectionCount() + " connections made to it, " + c.cbNullCount() + " CB_NULLs");
             assertEquals(NFS4ERR_CB_PATH_DOWN, renew(c), "it holds a delegation it could not be asked for");
             Nfs4TestClient.Opened o = c.open(store, p.get(1).baseName());
             assertNull(o.delegation(), "no path, no new delegation");

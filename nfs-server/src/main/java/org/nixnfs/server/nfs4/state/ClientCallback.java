@@ -20,6 +20,7 @@ public final class ClientCallback {
     private volatile Status status = Status.UNKNOWN;
     private volatile Channel connection;
     private volatile boolean closed;
+    private volatile long connectedAtNanos;
 
     /** @param target null when the client gave no address the server may connect to */
     public ClientCallback(int program, int ident, InetSocketAddress target, Backchannel.Security security) {
@@ -58,9 +59,14 @@ public final class ClientCallback {
     }
 
     /** The connection answered: calls go over it until it closes. */
-    public void connected(Channel ch) {
+    public synchronized void connected(Channel ch) {
+        Channel old = connection;
         connection = ch;
+        connectedAtNanos = System.nanoTime();
         status = Status.UP;
+        if (old != null && old != ch) {
+            old.close(); // two were made at once (a recall's and a reconnect): keep one
+        }
         if (closed) {
             ch.close(); // replaced while connecting
             status = Status.DOWN;
@@ -85,6 +91,11 @@ public final class ClientCallback {
     /** Whether {@link #close} was called: not worth reconnecting. */
     public boolean closed() {
         return closed;
+    }
+
+    /** When the latest connection was made (System.nanoTime). */
+    public long connectedAtNanos() {
+        return connectedAtNanos;
     }
 
     /** The live connection, or null. */
