@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.nixnfs.server.nfs4.CompoundContext;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.UniversalAddress;
@@ -21,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * SETCLIENTID (4.0): establishes a client id, and keeps the client's callback (program, address,
  * callback_ident) for the probe after SETCLIENTID_CONFIRM. The address is used only if it is the
  * very IP the request came from ({@link UniversalAddress#checked}); otherwise the client simply
- * has no callback path, which is logged once per SETCLIENTID.
+ * has no callback path, which is logged once per client address.
  */
 public final class SetClientId implements Operation<SetClientId.Arguments> {
     private static final Logger log = LoggerFactory.getLogger(SetClientId.class);
@@ -60,11 +62,25 @@ public final class SetClientId implements Operation<SetClientId.Arguments> {
             try {
                 target = UniversalAddress.checked(args.netid(), args.uaddr(), remoteIp(ctx.call().channel()));
             } catch (UniversalAddress.Invalid e) {
-                log.info("4.0 client at {}: {}; no callback path, so no delegations", ctx.call().clientAddress(),
-                        e.getMessage());
+                String from = ctx.call().clientAddress();
+                if (firstFrom(from)) {
+                    log.info("4.0 client at {}: {}; no callback path, so no delegations (said once per address)", from,
+                            e.getMessage());
+                }
             }
         }
         return new ClientCallback(args.program(), args.ident(), target, security);
+    }
+
+    /** Addresses told about already; forgotten wholesale when full, so a host is told again now and then. */
+    private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
+    private static final int MAX_LOGGED = 4096;
+
+    private static boolean firstFrom(String address) {
+        if (LOGGED.size() >= MAX_LOGGED) {
+            LOGGED.clear();
+        }
+        return LOGGED.add(address);
     }
 
     /** authsys_parms of the server's callbacks: stamp 0, machine "nixnfs", uid 0, gid 0, no groups. */
