@@ -155,6 +155,38 @@ class Nfs40DelegationTest {
         }
     }
 
+    @Test
+    void aCallbackThatNeverAnswersTiesNothingUp(@TempDir Path dir) throws Exception {
+        NixStoreFixture nix = NixStoreFixture.create(dir);
+        StorePath file = nix.build(NixStoreFixture.derivation("deleg40-silent", "printf silent > $out")).get(0);
+        NixnfsServer.Config config = NixnfsServer.Config.builder(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0),
+                Files.createDirectories(dir.resolve("state"))).build();
+        // The kernel completes connections to this socket, but nobody ever reads or answers CB_NULL.
+        try (NixnfsServer server = NixnfsServer.start(config);
+             ServerSocket silent = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            String uaddr = "127.0.0.1." + (silent.getLocalPort() >> 8) + "." + (silent.getLocalPort() & 0xff);
+            List<Nfs4TestClient> hostile = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 20; i++) { // more than the connections the server makes at once
+                    hostile.add(Nfs4TestClient.connectWithCallbackAddress(server.address(), "tcp", uaddr));
+                }
+                try (Nfs4TestClient meanwhile = Nfs4TestClient.connect(server.address(), 0)) {
+                    Nfs4TestClient.Opened o = meanwhile.open(meanwhile.lookup("/nix/store"), file.baseName());
+                    assertArrayEquals("silent".getBytes(), meanwhile.readAll(o.fh(), o.seqid(), o.other(), 4096),
+                            "the server answers others while the probes wait");
+                }
+                for (Nfs4TestClient c : hostile) {
+                    assertEquals(ClientCallback.Status.DOWN, awaitProbe(server, c), "unanswered, then down");
+                    assertNull(c.open(c.lookup("/nix/store"), file.baseName()).delegation());
+                }
+            } finally {
+                for (Nfs4TestClient c : hostile) {
+                    c.close();
+                }
+            }
+        }
+    }
+
     /** Waits until the server has probed the client's callback path (or found it unusable). */
     private static ClientCallback.Status awaitProbe(NixnfsServer server, Nfs4TestClient c) throws Exception {
         ClientCallback cb = server.state().client(c.clientId()).callback();
