@@ -46,7 +46,7 @@ public final class CallbackConnector implements AutoCloseable {
     static final int MAX_CONNECTING = 16;
     static final int CB_NULL = 0;
     private static final int MAX_RECORD = 64 * 1024;
-    static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(5);
+    public static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(5);
 
     private final ReverseCalls calls = new ReverseCalls();
     private final Duration callTimeout;

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nixnfs.gc.GcPlan;
 import org.nixnfs.gc.GcRunResult;
 import org.nixnfs.server.NixnfsServer;
+import org.nixnfs.server.nfs4.CallbackConnector;
 import org.nixnfs.server.nfs4.state.ClientCallback;
 import org.nixnfs.server.testing.MutableClock;
 import org.nixnfs.server.testing.Nfs4TestClient;
@@ -120,6 +121,33 @@ class Nfs40DelegationTest {
             Nfs4TestClient.Opened o = c.open(store, p.get(1).baseName());
             assertNull(o.delegation(), "no path, no new delegation");
             assertArrayEquals("after".getBytes(), c.readAll(o.fh(), o.seqid(), o.other(), 4096));
+        }
+    }
+
+    @Test
+    void aLostConnectionIsMadeAgain(@TempDir Path dir) throws Exception {
+        NixStoreFixture nix = NixStoreFixture.create(dir);
+        StorePath file = nix.build(NixStoreFixture.derivation("deleg40-again", "printf again > $out")).get(0);
+        NixnfsServer.Config config = NixnfsServer.Config.builder(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0),
+                Files.createDirectories(dir.resolve("state"))).build();
+        try (NixnfsServer server = NixnfsServer.start(config);
+             Nfs4TestClient c = Nfs4TestClient.connectWithCallbackListener(server.address())) {
+            assertEquals(ClientCallback.Status.UP, awaitProbe(server, c));
+            // A connection lost soon after it was made is not made again at once (see CallbackConnector).
+            Thread.sleep(CallbackConnector.RECONNECT_INTERVAL.toMillis() + 500);
+            c.dropCallbackConnections();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (c.cbNullCount() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(2, c.callbackConnectionCount(), "connected again");
+            assertEquals(2, c.cbNullCount(), "and probed again");
+            ClientCallback cb = server.state().client(c.clientId()).callback();
+            while (cb.connection() == null && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(ClientCallback.Status.UP, cb.status());
+            assertNotNull(c.open(c.lookup("/nix/store"), file.baseName()).delegation(), "still granted");
         }
     }
 

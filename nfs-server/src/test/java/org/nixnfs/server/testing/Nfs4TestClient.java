@@ -153,6 +153,13 @@ public final class Nfs4TestClient implements AutoCloseable {
         return cbNulls.get();
     }
 
+    /** Closes the connections the server made to us, still listening for new ones. */
+    public void dropCallbackConnections() throws IOException {
+        for (java.net.Socket s : callbackConnections) {
+            s.close();
+        }
+    }
+
     /** Stops listening for callbacks and closes the connections the server made: the callback path is gone. */
     public void dropCallbackPath() throws IOException {
         callbackListener.close();
