@@ -55,7 +55,9 @@ import org.nixnfs.server.metrics.ServerMetrics;
 import org.nixnfs.server.net.ClientGate;
 import org.nixnfs.server.net.NfsServer;
 import org.nixnfs.server.nfs4.AccessRecorder;
+import org.nixnfs.server.nfs4.CallbackChannels;
 import org.nixnfs.server.nfs4.CallbackClient;
+import org.nixnfs.server.nfs4.CallbackConnector;
 import org.nixnfs.server.nfs4.CompoundObserver;
 import org.nixnfs.server.nfs4.DelegationRecalls;
 import org.nixnfs.server.nfs4.RecallRound;
@@ -284,6 +286,7 @@ public final class NixnfsServer implements AutoCloseable {
         ExportFileSystem fs;
         StateManager state;
         ReverseCalls reverseCalls;
+        CallbackConnector callbacks40;
         ClientGate gate;
         NfsServer listener;
         GcService gc;
@@ -447,10 +450,13 @@ public final class NixnfsServer implements AutoCloseable {
         SecuritySettings security = config.security();
         p.state = new StateManager(config.leaseSeconds(), leaseNanoTime, security.stateLimits());
         NfsServices.Limits limits = NfsServices.Limits.defaults();
+        // NFSv4.0 callbacks: connections to the clients, made only where delegations may follow.
+        p.callbacks40 = config.delegations()
+                ? p.closeLater(new CallbackConnector(Duration.ofSeconds(5), Duration.ofSeconds(10))) : null;
         NfsServices services = new NfsServices(p.fs, p.state,
                 new AttributeEncoder(config.exportPath(), config.leaseSeconds(), limits.maxRead()),
                 notWhileRecalling(p.state, accessRecorder(p.usage, extraRecorder)), limits, serverOwner(),
-                config.delegations());
+                config.delegations(), p.callbacks40);
         p.reverseCalls = new ReverseCalls();
         CompoundProcessor processor = new CompoundProcessor(services, new Operations(),
                 CompoundObserver.both(new NfsMetrics(p.metrics), extraObserver));
@@ -480,8 +486,8 @@ public final class NixnfsServer implements AutoCloseable {
         Recovery recovery = p.fetcher == null ? null : gcRecovery(config, p.fetcher, p);
         // A delegated path is live until GC recalls its delegations, which it does just before deleting it.
         Recallable delegations = p.delegationRecalls = config.delegations() ? new DelegationRecalls(state,
-                new CallbackClient(p.reverseCalls, Duration.ofSeconds(10)), recallScheduler(p),
-                recallWait(config.leaseSeconds()))
+                CallbackChannels.byVersion(state, new CallbackClient(p.reverseCalls, Duration.ofSeconds(10)),
+                        p.callbacks40), recallScheduler(p), recallWait(config.leaseSeconds()))
                 : Recallable.NONE;
         p.gc = new GcService(config.gcPolicy(), new NixStoreCommand(config.storeRoot(), config.nixStore()),
                 new GcService.Facts(index::current, () -> lastUse(usage), state::openStorePaths, delegations),

@@ -22,12 +22,18 @@ public final class DelegationRecalls implements Recallable {
     static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final StateManager state;
-    private final RecallSender callbacks;
+    private final CallbackChannels callbacks;
     private final RecallRound.Scheduler scheduler;
     private final Duration maxWait;
 
     /** @param maxWait longer than a lease, so that a client that does not return its delegation loses it first */
     public DelegationRecalls(StateManager state, RecallSender callbacks, RecallRound.Scheduler scheduler,
+                             Duration maxWait) {
+        this(state, CallbackChannels.sessions(state, callbacks), scheduler, maxWait);
+    }
+
+    /** @param callbacks each client's callback channel (4.1 sessions, 4.0 callback connections) */
+    public DelegationRecalls(StateManager state, CallbackChannels callbacks, RecallRound.Scheduler scheduler,
                              Duration maxWait) {
         this.state = state;
         this.callbacks = callbacks;

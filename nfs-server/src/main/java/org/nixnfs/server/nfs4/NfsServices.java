@@ -7,10 +7,19 @@ import org.nixnfs.server.vfs.ExportFileSystem;
 
 /**
  * What operations work with, shared by all requests: the filesystem, client state, attribute
- * encoding, usage recording, the server's limits, and whether OPEN grants read delegations.
+ * encoding, usage recording, the server's limits, whether OPEN grants read delegations, and
+ * what makes NFSv4.0 callback connections ({@code callbacks40}; null: none, so 4.0 clients get no
+ * delegations).
  */
 public record NfsServices(ExportFileSystem fs, StateManager state, AttributeEncoder attributes,
-                          AccessRecorder accessRecorder, Limits limits, byte[] serverOwner, boolean delegations) {
+                          AccessRecorder accessRecorder, Limits limits, byte[] serverOwner, boolean delegations,
+                          CallbackConnector callbacks40) {
+
+    /** No 4.0 callbacks. */
+    public NfsServices(ExportFileSystem fs, StateManager state, AttributeEncoder attributes,
+                       AccessRecorder accessRecorder, Limits limits, byte[] serverOwner, boolean delegations) {
+        this(fs, state, attributes, accessRecorder, limits, serverOwner, delegations, null);
+    }
 
     /** Delegations on (where a backchannel allows them). */
     public NfsServices(ExportFileSystem fs, StateManager state, AttributeEncoder attributes,

@@ -13,7 +13,6 @@ import java.util.function.LongSupplier;
 import org.nixnfs.server.nfs4.state.ClientRecord;
 import org.nixnfs.server.nfs4.state.Delegation;
 import org.nixnfs.server.nfs4.state.DelegationTable;
-import org.nixnfs.server.nfs4.state.Session;
 import org.nixnfs.server.nfs4.state.StateManager;
 import org.nixnfs.server.status.NfsStatus;
 import org.slf4j.Logger;
@@ -21,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The CB_RECALLs of one GC recall: per client, its delegations in as few CB_COMPOUNDs as its
- * back-channel limits allow ({@link RecallSender#batches}), sent at once (the session's slots
+ * callback channel allows ({@link CallbackChannel#batches}: a 4.1 session's backchannel or a 4.0
+ * callback connection), sent at once (the session's slots
  * bound how many are in flight). What does not get through (no backchannel bound, connection
  * lost, no reply in time, NFS4ERR_DELAY, or a recall the client did not run because an earlier
  * operation failed) is sent again, batched again, after a backoff (doubling from
@@ -43,7 +43,7 @@ public final class RecallRound {
     }
 
     private final StateManager state;
-    private final RecallSender sender;
+    private final CallbackChannels channels;
     private final Scheduler scheduler;
     private final LongSupplier nanoTime;
     private final long deadlineNanos;
@@ -67,8 +67,15 @@ public final class RecallRound {
      */
     public RecallRound(StateManager state, RecallSender sender, Scheduler scheduler, LongSupplier nanoTime,
                        long leaseNanos, long firstBackoffNanos, long maxBackoffNanos) {
+        this(state, CallbackChannels.sessions(state, sender), scheduler, nanoTime, leaseNanos, firstBackoffNanos,
+                maxBackoffNanos);
+    }
+
+    /** @param channels each client's callback channel: a session's backchannel, or a 4.0 callback connection */
+    public RecallRound(StateManager state, CallbackChannels channels, Scheduler scheduler, LongSupplier nanoTime,
+                       long leaseNanos, long firstBackoffNanos, long maxBackoffNanos) {
         this.state = state;
-        this.sender = sender;
+        this.channels = channels;
         this.scheduler = scheduler;
         this.nanoTime = nanoTime;
         this.deadlineNanos = nanoTime.getAsLong() + leaseNanos;
@@ -141,23 +148,23 @@ public final class RecallRound {
         if (attempt > 0) {
             retries.addAndGet(pending.size());
         }
-        Session s = state.callbackSession(client);
-        if (s == null) {
+        CallbackChannel channel = channels.of(client);
+        if (channel == null) {
             if (attempt == 0) {
-                log.warn("client {} has no backchannel to recall {} delegations on: trying again until it binds one,"
+                log.warn("client {} has no callback channel to recall {} delegations on: trying again until it has one,"
                         + " revoked at lease end", who, pending.size());
             }
             retryLater(client, pending, attempt);
             return;
         }
         List<List<Delegation>> batches = oneByOne.contains(client)
-                ? pending.stream().map(List::of).toList() : sender.batches(s, pending);
+                ? pending.stream().map(List::of).toList() : channel.batches(pending);
         List<Delegation> again = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger outstanding = new AtomicInteger(batches.size());
         AtomicReference<String> firstProblem = new AtomicReference<>();
         for (List<Delegation> batch : batches) {
             calls.incrementAndGet();
-            sender.recall(s, batch).whenComplete((reply, failure) -> {
+            channel.recall(batch).whenComplete((reply, failure) -> {
                 if (failure != null) {
                     failedCalls.incrementAndGet();
                     firstProblem.compareAndSet(null, failure.toString());

@@ -77,6 +77,7 @@ public final class NfsStatus {
     public static final int NFS4ERR_NOT_ONLY_OP = 10081;
     public static final int NFS4ERR_WRONG_TYPE = 10083;
     public static final int NFS4ERR_DELEG_REVOKED = 10087;
+    public static final int NFS4ERR_CB_PATH_DOWN = 10048;
 
     private static final Map<Integer, String> NAMES = new HashMap<>();
 

@@ -64,6 +64,8 @@ public final class Nfs4TestClient implements AutoCloseable {
     /** The callback program this client registers; any number would do. */
     public static final int CALLBACK_PROGRAM = 0x40000000;
     private static final int CONN_BACK_CHAN = 0x2;
+    /** The callback_ident a 4.0 client gives in SETCLIENTID. */
+    public static final int CALLBACK_IDENT = 1;
 
     /** A recall the server sent (CB_RECALL), with the delegation's stateid and file. */
     public record Recall(int seqid, byte[] other, byte[] fh) {
@@ -72,8 +74,14 @@ public final class Nfs4TestClient implements AutoCloseable {
     private final BlockingQueue<Recall> recalls = new LinkedBlockingQueue<>();
     private boolean backchannel;
     private int expectedCallbackProgram = CALLBACK_PROGRAM;
-    private final List<RpcTestClient.IncomingCall> callbacks = new ArrayList<>();
-    private final List<Integer> recallsPerCall = new ArrayList<>();
+    private final List<RpcTestClient.IncomingCall> callbacks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Integer> recallsPerCall = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** 4.0: the callback address SETCLIENTID gives (r_netid, r_addr), and our listener behind it, if any. */
+    private String callbackNetid = "tcp";
+    private String callbackAddress = "127.0.0.1.0.0";
+    private java.net.ServerSocket callbackListener;
+    private final List<java.net.Socket> callbackConnections = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger cbNulls = new java.util.concurrent.atomic.AtomicInteger();
     private IntUnaryOperator sequenceStatus = n -> 0;
     private ToIntFunction<Recall> recallStatus = r -> 0;
     private int backMaxOperations = 2;
@@ -82,6 +90,82 @@ public final class Nfs4TestClient implements AutoCloseable {
     /** Callbacks from now on must name this program (after a BACKCHANNEL_CTL). */
     public void expectCallbackProgram(int program) {
         expectedCallbackProgram = program;
+    }
+
+    /**
+     * A 4.0 client that listens for the server's callback connection on 127.0.0.1 (an ephemeral
+     * port, given in SETCLIENTID) and answers CB_NULL and CB_COMPOUND (CB_RECALL) on every
+     * connection the server makes to it, in a thread of its own.
+     */
+    public static Nfs4TestClient connectWithCallbackListener(InetSocketAddress server) throws IOException {
+        Nfs4TestClient c = new Nfs4TestClient(new RpcTestClient(server), server, 0);
+        c.callbackListener = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
+        int port = c.callbackListener.getLocalPort();
+        c.callbackAddress = "127.0.0.1." + (port >> 8) + "." + (port & 0xff);
+        Thread t = new Thread(c::acceptCallbackConnections, "nfs4-test-callbacks");
+        t.setDaemon(true);
+        t.start();
+        c.establish("nixnfs-test-" + System.nanoTime());
+        return c;
+    }
+
+    /** A 4.0 client whose SETCLIENTID names this callback address (nothing listens for it here). */
+    public static Nfs4TestClient connectWithCallbackAddress(InetSocketAddress server, String netid, String uaddr)
+            throws IOException {
+        Nfs4TestClient c = new Nfs4TestClient(new RpcTestClient(server), server, 0);
+        c.callbackNetid = netid;
+        c.callbackAddress = uaddr;
+        c.establish("nixnfs-test-" + System.nanoTime());
+        return c;
+    }
+
+    private void acceptCallbackConnections() {
+        while (!callbackListener.isClosed()) {
+            java.net.Socket s;
+            try {
+                s = callbackListener.accept();
+            } catch (IOException e) {
+                return; // closed
+            }
+            callbackConnections.add(s);
+            Thread t = new Thread(() -> {
+                try (RpcTestClient conn = new RpcTestClient(s)) {
+                    conn.onCall(this::answerCallback);
+                    while (true) {
+                        conn.awaitCall(24 * 3600 * 1000);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the connection closed
+                }
+            }, "nfs4-test-callback-connection");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    /** How many connections the server made to our callback listener. */
+    public int callbackConnectionCount() {
+        return callbackConnections.size();
+    }
+
+    /** How many CB_NULLs the server sent us. */
+    public int cbNullCount() {
+        return cbNulls.get();
+    }
+
+    /** Closes the connections the server made to us, still listening for new ones. */
+    public void dropCallbackConnections() throws IOException {
+        for (java.net.Socket s : callbackConnections) {
+            s.close();
+        }
+    }
+
+    /** Stops listening for callbacks and closes the connections the server made: the callback path is gone. */
+    public void dropCallbackPath() throws IOException {
+        callbackListener.close();
+        for (java.net.Socket s : callbackConnections) {
+            s.close();
+        }
     }
 
     /** Answers callbacks on this connection from now on (for a backchannel bound later). */
@@ -150,16 +234,23 @@ public final class Nfs4TestClient implements AutoCloseable {
         return connectWithBackchannel(server, minor, 2, 1);
     }
 
-    /** CB_COMPOUND: CB_SEQUENCE echoed, CB_RECALL remembered; NFS4_OK unless told otherwise. */
+    /** CB_NULL (4.0's probe); CB_COMPOUND: CB_SEQUENCE echoed, CB_RECALL remembered; NFS4_OK unless told otherwise. */
     private ByteBuf answerCallback(RpcTestClient.IncomingCall call) {
         XdrDecoder d = call.args();
+        if (minor == 0 && call.program() == expectedCallbackProgram && call.version() == 1 && call.procedure() == 0) {
+            cbNulls.incrementAndGet();
+            return Unpooled.buffer(0);
+        }
         if (call.program() != expectedCallbackProgram || call.version() != 1 || call.procedure() != 1) {
             throw new AssertionError("unexpected callback " + call);
         }
         callbacks.add(call);
         d.readString(1024); // tag
-        d.readInt(); // minor version
-        d.readInt(); // callback ident
+        int cbMinor = d.readInt();
+        int ident = d.readInt();
+        if (cbMinor != minor || (minor == 0 && ident != CALLBACK_IDENT)) {
+            throw new AssertionError("CB_COMPOUND of minor version " + cbMinor + " with ident " + ident);
+        }
         int n = d.readInt();
         ByteBuf results = Unpooled.buffer();
         int status = 0;
@@ -200,10 +291,14 @@ public final class Nfs4TestClient implements AutoCloseable {
                 throw new AssertionError("unexpected callback operation " + op);
             }
         }
-        if (n > backMaxOperations) {
-            throw new AssertionError(n + " operations in a callback, the client offered " + backMaxOperations);
+        if (minor == 0) {
+            recallsPerCall.add(n); // no CB_SEQUENCE in 4.0, and no limits offered
+        } else {
+            if (n > backMaxOperations) {
+                throw new AssertionError(n + " operations in a callback, the client offered " + backMaxOperations);
+            }
+            recallsPerCall.add(n - 1);
         }
-        recallsPerCall.add(n - 1);
         ByteBuf out = Unpooled.buffer();
         out.writeInt(status).writeInt(0).writeInt(done); // status, empty tag, results
         out.writeBytes(results);
@@ -212,6 +307,18 @@ public final class Nfs4TestClient implements AutoCloseable {
 
     /** The next recall the server sends, reading the connection for it for up to {@code timeoutMillis}. */
     public Recall awaitRecall(int timeoutMillis) throws IOException {
+        if (callbackListener != null) { // 4.0: recalls come on the connections our listener accepted
+            try {
+                Recall r = recalls.poll(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (r == null) {
+                    throw new java.net.SocketTimeoutException("no recall within " + timeoutMillis + " ms");
+                }
+                return r;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException();
+            }
+        }
         Recall r = recalls.poll();
         while (r == null) {
             rpc.awaitCall(timeoutMillis);
@@ -264,7 +371,7 @@ public final class Nfs4TestClient implements AutoCloseable {
     public void establish(String owner) throws IOException {
         if (minor == 0) {
             CompoundReply r = raw(new Compound(0).op(35).fixed(new byte[8]).string(owner)
-                    .i32(0x40000000).string("tcp").string("127.0.0.1.0.0").i32(1));
+                    .i32(CALLBACK_PROGRAM).string(callbackNetid).string(callbackAddress).i32(CALLBACK_IDENT));
             r.ok(35);
             clientId = r.i64();
             byte[] confirm = r.fixed(8);
@@ -510,6 +617,9 @@ public final class Nfs4TestClient implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (callbackListener != null) {
+            dropCallbackPath();
+        }
         rpc.close();
     }
 }

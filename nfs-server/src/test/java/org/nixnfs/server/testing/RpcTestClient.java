@@ -58,6 +58,15 @@ public final class RpcTestClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** The server's side of a connection a server made to us (a 4.0 callback connection we accepted). */
+    public RpcTestClient(Socket accepted) throws IOException {
+        socket = accepted;
+        socket.setSoTimeout(30_000);
+        socket.setTcpNoDelay(true);
+        in = new DataInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
     /** The decoded reply header, and the results of an accepted, successful call. */
     public record Reply(int xid, int replyStat, int acceptStat, int rejectStat, int[] extra, XdrDecoder body) {
         public boolean success() {

@@ -3,6 +3,7 @@ package org.nixnfs.server.nfs4.op;
 import org.nixnfs.server.nfs4.CompoundContext;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.nfs4.attr.Bitmap;
+import org.nixnfs.server.nfs4.state.ClientCallback;
 import org.nixnfs.server.nfs4.state.ClientRecord;
 import org.nixnfs.server.nfs4.state.Delegation;
 import org.nixnfs.server.nfs4.state.StateId;
@@ -21,12 +22,12 @@ import org.nixnfs.server.xdr.XdrEncoder;
  * NFS4ERR_ROFS.
  *
  * <p><b>Read delegations.</b> CLAIM_NULL and CLAIM_FH opens of a file in a store path get
- * OPEN_DELEGATE_READ, over a 4.1/4.2 session whose backchannel can carry a recall, unless
+ * OPEN_DELEGATE_READ, over a 4.1/4.2 session whose backchannel can carry a recall, or for a
+ * 4.0 client whose callback connection was made and answered CB_NULL (see SetClientId), unless
  * delegations are off, the client holds one on the file already, GC is recalling the path, or a
  * limit is reached: then simply none (OPEN_DELEGATE_NONE, or NONE_EXT with a reason to a
- * client that said what it wants). NFSv4.0 gets none: its callbacks need a connection from the
- * server to the client, which executors behind NAT or user-mode networking cannot accept, so we
- * never open one. A client opening a file it holds delegated (on a recall) uses
+ * client that said what it wants). A 4.0 client the server cannot connect to (behind NAT or
+ * user-mode networking) gets none. A client opening a file it holds delegated (on a recall) uses
  * CLAIM_DELEGATE_CUR / CLAIM_DELEG_CUR_FH with the delegation's stateid.
  *
  * <p><b>No reclaim of delegations.</b> After a restart every delegation stateid is stale; a
@@ -188,22 +189,23 @@ public final class Open implements Operation<Open.Arguments> {
     private static void writeDelegation(Arguments args, CompoundContext ctx, ClientRecord client, Node file,
                                         XdrEncoder result) {
         int claim = args.claim();
-        boolean mayDelegate = ctx.minorVersion() > 0 && (claim == CLAIM_NULL || claim == CLAIM_FH);
+        boolean mayDelegate = claim == CLAIM_NULL || claim == CLAIM_FH;
+        int want = ctx.minorVersion() == 0 ? 0 : args.want(); // 4.0 has no "want" bits, nor NONE_EXT
         if (!mayDelegate || file.storePathHash() == null) {
             result.writeInt(OPEN_DELEGATE_NONE);
             return;
         }
-        if (args.want() == SHARE_WANT_NO_DELEG || args.want() == SHARE_WANT_CANCEL) {
-            result.writeInt(OPEN_DELEGATE_NONE_EXT).writeInt(args.want() == SHARE_WANT_NO_DELEG ? WND4_NOT_WANTED
+        if (want == SHARE_WANT_NO_DELEG || want == SHARE_WANT_CANCEL) {
+            result.writeInt(OPEN_DELEGATE_NONE_EXT).writeInt(want == SHARE_WANT_NO_DELEG ? WND4_NOT_WANTED
                     : WND4_CANCELLED);
             return;
         }
         Delegation d = null;
-        if (ctx.services().delegations() && ctx.session().back().usable()) {
+        if (ctx.services().delegations() && callbackUsable(ctx, client)) {
             d = ctx.services().state().delegations().grant(client, file.handle(), file.storePathHash());
         }
         if (d == null) {
-            if (args.want() != 0) {
+            if (want != 0) {
                 result.writeInt(OPEN_DELEGATE_NONE_EXT).writeInt(WND4_RESOURCE).writeBoolean(false);
             } else {
                 result.writeInt(OPEN_DELEGATE_NONE);
@@ -215,6 +217,15 @@ public final class Open implements Operation<Open.Arguments> {
         result.writeBoolean(false); // recall: not now
         // permissions: an empty ACE, as knfsd sends: the client asks ACCESS itself.
         result.writeInt(ACE4_ACCESS_ALLOWED_ACE_TYPE).writeInt(0).writeInt(0).writeString("");
+    }
+
+    /** Whether a recall could reach the client now: its session's backchannel, or its 4.0 callback connection. */
+    private static boolean callbackUsable(CompoundContext ctx, ClientRecord client) {
+        if (ctx.minorVersion() > 0) {
+            return ctx.session().back().usable();
+        }
+        ClientCallback cb = client.callback();
+        return ctx.services().callbacks40() != null && cb != null && cb.up();
     }
 
     private static void requireMinor1(CompoundContext ctx, int claim) throws NfsException {

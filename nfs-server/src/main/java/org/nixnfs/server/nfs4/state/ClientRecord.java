@@ -28,6 +28,8 @@ public final class ClientRecord {
     private boolean reclaimComplete;
     final Set<Session> sessions = ConcurrentHashMap.newKeySet();
     private volatile boolean expired;
+    // NFSv4.0: where to call the client back (SETCLIENTID), null until it says.
+    private volatile ClientCallback callback;
 
     ClientRecord(long clientId, ByteBuffer ownerId, byte[] verifier, String principal, int minorVersion,
                  String address, byte[] confirmVerifier, long nowNanos) {
@@ -106,6 +108,15 @@ public final class ClientRecord {
 
     synchronized void setReclaimComplete() {
         reclaimComplete = true;
+    }
+
+    /** NFSv4.0: the client's callback from its latest confirmed SETCLIENTID, or null. */
+    public ClientCallback callback() {
+        return callback;
+    }
+
+    void callback(ClientCallback cb) {
+        callback = cb;
     }
 
     /** Set once the client's state is dropped: nothing may be added to a client that is gone. */

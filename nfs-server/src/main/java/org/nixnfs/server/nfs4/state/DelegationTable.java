@@ -21,7 +21,8 @@ import org.nixnfs.server.vfs.FileHandle;
  * <p>Life of a delegation: granted on OPEN; recalled (CB_RECALL) when GC is about to delete its
  * path, during which no new one is granted on that path; then returned (DELEGRETURN) or, a lease
  * after the recall, revoked. A revoked delegation no longer holds its path but keeps its stateid
- * until FREE_STATEID, and its client sees SEQ4_STATUS_RECALLABLE_STATE_REVOKED until then.
+ * until FREE_STATEID, and its client sees SEQ4_STATUS_RECALLABLE_STATE_REVOKED until then; a 4.0
+ * client's, which it could never free, is dropped at once.
  *
  * <p><b>Locking rule</b>, as in {@link OpenTable}: every change runs under this table's monitor
  * and updates all indexes; the stateid index is a concurrent map read without it (READ), a
@@ -177,10 +178,14 @@ public final class DelegationTable {
             }
         }
         for (Delegation d : overdue) {
+            recallsRevoked.incrementAndGet();
+            if (d.client().minorVersion() == 0) {
+                remove(d); // 4.0 has no FREE_STATEID: its stateid is simply gone (BAD_STATEID), as knfsd does
+                continue;
+            }
             removeFromIndex(holdingByStorePath, d.storePathHash(), d);
             d.revoke();
             revokedByClient.merge(d.client().clientId(), 1, Integer::sum);
-            recallsRevoked.incrementAndGet();
         }
         if (!overdue.isEmpty()) {
             notifyAll();

@@ -144,6 +144,12 @@ public final class StateManager {
     /** SETCLIENTID (RFC 7530 section 16.33): a new unconfirmed record, or a callback update. */
     public synchronized SetClientIdResult setClientId(byte[] ownerId, byte[] verifier, String principal,
                                                       String address) throws NfsException {
+        return setClientId(ownerId, verifier, principal, address, null);
+    }
+
+    /** As above, with the client's callback ({@code null}: none), which takes effect once confirmed. */
+    public synchronized SetClientIdResult setClientId(byte[] ownerId, byte[] verifier, String principal,
+                                                      String address, ClientCallback callback) throws NfsException {
         ByteBuffer owner = ByteBuffer.wrap(ownerId);
         removeUnconfirmed(unconfirmedByOwner.get(owner));
         ClientRecord existing = confirmedByOwner.get(owner);
@@ -154,12 +160,17 @@ public final class StateManager {
         if (existing == null) { // a new client, not a reboot or callback update of one already counted
             admitClient(address, 0);
         }
+        c.callback(callback);
         addUnconfirmed(c);
         return new SetClientIdResult(id, c.confirmVerifier());
     }
 
-    /** SETCLIENTID_CONFIRM: the unconfirmed record becomes the client; a rebooted client's old state goes. */
-    public synchronized void confirmClientId(long clientId, byte[] confirmVerifier) throws NfsException {
+    /**
+     * SETCLIENTID_CONFIRM: the unconfirmed record becomes the client; a rebooted client's old state
+     * goes. Returns the confirmed client, with the callback of the SETCLIENTID just confirmed, or
+     * null for a retransmitted confirm (nothing changed).
+     */
+    public synchronized ClientRecord confirmClientId(long clientId, byte[] confirmVerifier) throws NfsException {
         ClientRecord c = unconfirmed.get(clientId);
         if (c != null && c.confirmVerifier() != null && Arrays.equals(c.confirmVerifier(), confirmVerifier)) {
             removeUnconfirmed(c);
@@ -170,15 +181,20 @@ public final class StateManager {
             ClientRecord current = confirmed.get(clientId);
             if (current == null) {
                 addConfirmed(c);
-            } else {
-                current.renew(nanoTime.getAsLong()); // callback update: nothing else to change, we never call back
+                return c;
             }
-            return;
+            ClientCallback previous = current.callback();
+            current.callback(c.callback()); // a callback update (RFC 7530 section 16.33.5)
+            if (previous != null) {
+                previous.close();
+            }
+            current.renew(nanoTime.getAsLong());
+            return current;
         }
         ClientRecord done = confirmed.get(clientId);
         if (done != null && done.confirmVerifier() != null // null for 4.1 clients, which never confirm this way
                 && Arrays.equals(done.confirmVerifier(), confirmVerifier)) {
-            return; // a retransmitted confirm
+            return null; // a retransmitted confirm
         }
         throw new NfsException(NfsStatus.NFS4ERR_STALE_CLIENTID, "no client " + Long.toHexString(clientId) + " to confirm");
     }
@@ -534,6 +550,10 @@ public final class StateManager {
         c.sessions.clear();
         opens.removeClient(c);
         delegations.removeClient(c);
+        ClientCallback callback = c.callback();
+        if (callback != null) {
+            callback.close();
+        }
     }
 
     private void addConfirmed(ClientRecord c) {
