@@ -58,8 +58,8 @@ public final class CompoundContext {
 
     /**
      * Whether the operation running may wait (for a fetch fault-in has in progress): only on a
-     * worker thread, never on the event loop. An operation that wants to wait says so in
-     * {@link Operation#mayBlock}, and is then run on a worker.
+     * worker thread, never on the event loop. An operation that wants to wait declines to
+     * {@linkplain Operation#executeInMemory execute in memory}, and is then run on a worker.
      */
     public boolean mayWait() {
         return mayWait;

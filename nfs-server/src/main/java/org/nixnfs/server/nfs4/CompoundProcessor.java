@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs a COMPOUND (RFC 7530 section 15.2, RFC 8881 section 2.10.6): decodes the header, then
  * runs the operations in order, stopping at the first that fails. On the event loop it stops
- * before the first operation that may wait for the disk (see {@link Operation#mayBlock}) and
- * hands the rest to a worker thread, which picks up exactly there. Enforces the sequencing rules
- * of sessions (SEQUENCE first, session-less operations alone) and keeps the session's replay
- * cache.
+ * at the first operation that cannot execute without the disk (see
+ * {@link Operation#executeInMemory}) and hands the rest to a worker thread, which picks up
+ * exactly there. Enforces the sequencing rules of sessions (SEQUENCE first, session-less
+ * operations alone) and keeps the session's replay cache.
  */
 public final class CompoundProcessor {
     private static final Logger log = LoggerFactory.getLogger(CompoundProcessor.class);
@@ -137,13 +137,14 @@ public final class CompoundProcessor {
                     }
                     ctx.atOperation(next);
                     step = decode(opcode);
-                    if (onEventLoop && step.mayBlock(ctx)) {
-                        handedOver = step; // the worker starts with this operation, already decoded
-                        return false;
-                    }
                 }
-                if (execute(step)) {
+                Outcome outcome = execute(step, onEventLoop);
+                if (outcome == Outcome.REPLAYED) {
                     return true; // answered from the replay cache
+                }
+                if (outcome == Outcome.HANDED_OVER) {
+                    handedOver = step; // the worker starts with this operation, already decoded
+                    return false;
                 }
                 results++;
             }
@@ -173,21 +174,29 @@ public final class CompoundProcessor {
             }
         }
 
-        /** Runs one operation and writes its result; true if the whole reply came from the replay cache. */
-        private boolean execute(Step step) {
+        /**
+         * Runs one operation and writes its result. On the event loop, only if it needs no disk:
+         * else nothing is written and it is to be handed over.
+         */
+        private Outcome execute(Step step, boolean onEventLoop) {
             long mark = out.mark();
             out.writeInt(step.resultOpcode()).writeInt(NfsStatus.NFS4_OK);
             try {
                 if (step.error() != null) {
                     throw step.error();
                 }
-                step.decoded().execute(ctx, out);
+                if (!onEventLoop) {
+                    step.decoded().execute(ctx, out);
+                } else if (!step.decoded().executeInMemory(ctx, out)) {
+                    out.reset(mark);
+                    return Outcome.HANDED_OVER;
+                }
                 checkReplySize();
             } catch (SequenceReplay replay) {
                 out.reset(start);
                 out.writeFixedOpaque(replay.cachedReply());
                 observer.replayed(call);
-                return true;
+                return Outcome.REPLAYED;
             } catch (NfsException e) {
                 fail(mark, step, e.status());
                 if (e instanceof DetailedError d) {
@@ -205,7 +214,7 @@ public final class CompoundProcessor {
             long now = System.nanoTime();
             observer.operation(step.opcode(), lastStatus, now - clock);
             clock = now;
-            return false;
+            return Outcome.DONE;
         }
 
         /**
@@ -238,25 +247,16 @@ public final class CompoundProcessor {
         }
     }
 
-    /** One operation of the COMPOUND, read from the request: its decoded arguments, or why it cannot run. */
+    /** What became of one operation: answered, the whole reply from the replay cache, or left to a worker. */
+    private enum Outcome { DONE, REPLAYED, HANDED_OVER }
+
+    /**
+     * One operation of the COMPOUND, read from the request: its decoded arguments, or why it
+     * cannot run (it fails at once, wherever it runs).
+     */
     private record Step(int opcode, int resultOpcode, Decoded<?> decoded, NfsException error) {
         static Step failed(int opcode, int resultOpcode, NfsException error) {
             return new Step(opcode, resultOpcode, null, error);
-        }
-
-        /**
-         * When the operation cannot tell (no current file), the worker finds out: better a
-         * hand-off than a blocked event loop. An operation that fails at once never blocks.
-         */
-        boolean mayBlock(CompoundContext ctx) {
-            if (error != null) {
-                return false;
-            }
-            try {
-                return decoded.mayBlock(ctx);
-            } catch (NfsException | RuntimeException e) {
-                return true;
-            }
         }
     }
 
@@ -266,8 +266,8 @@ public final class CompoundProcessor {
             return new Decoded<>(op, op.decode(in));
         }
 
-        boolean mayBlock(CompoundContext ctx) throws NfsException {
-            return op.mayBlock(args, ctx);
+        boolean executeInMemory(CompoundContext ctx, XdrEncoder out) throws NfsException {
+            return op.executeInMemory(args, ctx, out);
         }
 
         void execute(CompoundContext ctx, XdrEncoder out) throws NfsException {

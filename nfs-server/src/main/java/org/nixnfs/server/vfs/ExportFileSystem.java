@@ -23,8 +23,11 @@ import org.nixnfs.store.ValidPath;
  * it is deleted), and turns "no such entry" into NOENT. Every method fails with an
  * {@link NfsException} carrying the status a client should get. Nothing here writes.
  *
- * <p>The {@code is...Cached} methods say what is answered from memory; the rest may wait for the
- * disk and runs on a worker thread, off the event loop.
+ * <p>What may wait for the disk runs on a worker thread, off the event loop. The
+ * {@code ...InMemory} methods answer as their namesakes do, errors included, or return null when
+ * that needs the disk (or a wait for fault-in): the operation then goes to a worker, which calls
+ * the namesake. So the node a request names is looked for once, not once to decide where to run
+ * and again to run.
  */
 public final class ExportFileSystem {
     private final FileHandles handles;
@@ -69,6 +72,15 @@ public final class ExportFileSystem {
 
     /** The node a client's file handle names (PUTFH): BADHANDLE if malformed, STALE if gone. */
     public Node resolve(FileHandle fh) throws NfsException {
+        return resolve(fh, true);
+    }
+
+    /** {@link #resolve}, or null if that needs the disk (a node not in the cache). */
+    public Node resolveInMemory(FileHandle fh) throws NfsException {
+        return resolve(fh, false);
+    }
+
+    private Node resolve(FileHandle fh, boolean fromDisk) throws NfsException {
         FileHandles.Target t = handles.parse(fh.bytes());
         if (t instanceof FileHandles.Pseudo p) {
             return pseudo.at(p.depth()).orElseThrow(
@@ -79,6 +91,9 @@ public final class ExportFileSystem {
         }
         FileHandles.StoreObject so = (FileHandles.StoreObject) t;
         ValidPath vp = validPath(so.hashPart());
+        if (!fromDisk) {
+            return objects.resolveInMemory(vp, fh);
+        }
         return objects.resolve(vp, fh, so.objectId()).orElseThrow(
                 () -> new NfsException(NfsStatus.NFS4ERR_STALE, "no such object in " + vp.path()));
     }
@@ -116,8 +131,50 @@ public final class ExportFileSystem {
         return vp.isEmpty() ? Optional.empty() : objects.root(vp.get());
     }
 
+    /**
+     * {@link #lookup} on the event loop (never waiting for fault-in), or null if that needs the
+     * disk (an entry not in the cache) or may wait for a fetch.
+     */
+    public Node lookupInMemory(Node dir, String name) throws NfsException {
+        Names.validate(name);
+        Optional<? extends Node> found = switch (dir.kind()) {
+            case PSEUDO -> pseudo.lookup((Node.Pseudo) dir, name);
+            case EXPORT_ROOT -> storePathInMemory(name);
+            case STORE_OBJECT -> {
+                Node.StoreObject d = (Node.StoreObject) dir;
+                yield objects.lookupInMemory(validPath(d.hashPart()), d, name);
+            }
+        };
+        if (found == null) {
+            return null;
+        }
+        return found.orElseThrow(() -> new NfsException(NfsStatus.NFS4ERR_NOENT));
+    }
+
+    /** {@link #storePath} from memory: null if it needs the disk or may wait for fault-in. */
+    private Optional<Node.StoreObject> storePathInMemory(String name) throws NfsException {
+        Optional<ValidPath> vp = storeDirectory.lookupInMemory(name);
+        if (vp == null) {
+            return null;
+        }
+        if (vp.isEmpty()) {
+            return Optional.empty();
+        }
+        Node.StoreObject root = objects.rootInMemory(vp.get());
+        return root == null ? null : Optional.of(root);
+    }
+
     /** The parent of {@code node} (LOOKUPP); NOENT at "/". */
     public Node parent(Node node) throws NfsException {
+        return parent(node, true);
+    }
+
+    /** {@link #parent}, or null if that needs the disk (a directory not in the cache). */
+    public Node parentInMemory(Node node) throws NfsException {
+        return parent(node, false);
+    }
+
+    private Node parent(Node node, boolean fromDisk) throws NfsException {
         Optional<? extends Node> parent = switch (node.kind()) {
             case PSEUDO -> pseudo.parent((Node.Pseudo) node);
             case EXPORT_ROOT -> pseudo.parentOfExportRoot();
@@ -127,10 +184,17 @@ public final class ExportFileSystem {
                     yield Optional.of(pseudo.exportRoot());
                 }
                 ValidPath vp = validPath(o.hashPart());
+                if (!fromDisk) {
+                    Node.StoreObject cached = objects.parentInMemory(vp, o);
+                    yield cached == null ? null : Optional.of(cached);
+                }
                 yield Optional.of(objects.parent(vp, o).orElseThrow(
                         () -> new NfsException(NfsStatus.NFS4ERR_STALE, "gone from disk: " + vp.path())));
             }
         };
+        if (parent == null) {
+            return null;
+        }
         return parent.orElseThrow(() -> new NfsException(NfsStatus.NFS4ERR_NOENT, "\"/\" has no parent"));
     }
 
@@ -156,22 +220,53 @@ public final class ExportFileSystem {
         };
     }
 
+    /** The entries of a directory, or null if that needs the disk (a listing not made yet). */
+    public DirectoryListing listInMemory(Node dir) throws NfsException {
+        return switch (dir.kind()) {
+            case PSEUDO -> null; // made on demand, which the worker does
+            case EXPORT_ROOT -> storeDirectory.cachedListing();
+            case STORE_OBJECT -> {
+                Node.StoreObject d = (Node.StoreObject) dir;
+                validPath(d.hashPart());
+                yield objects.listInMemory(d);
+            }
+        };
+    }
+
     /** The target text of a symlink, as stored; the server never follows it. */
     public String readlink(Node node) throws NfsException {
+        return objects.readlink(validLink(node));
+    }
+
+    /** {@link #readlink}, or null if that needs the disk (a target not read yet). */
+    public String readlinkInMemory(Node node) throws NfsException {
+        return objects.readlinkInMemory(validLink(node));
+    }
+
+    private Node.StoreObject validLink(Node node) throws NfsException {
         if (!(node instanceof Node.StoreObject link)) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "not a symlink");
         }
         validPath(link.hashPart());
-        return objects.readlink(link);
+        return link;
     }
 
     /** A retained reference to the open regular file; the caller releases it. */
     public OpenFile open(Node node) throws NfsException {
+        return objects.open(validFile(node));
+    }
+
+    /** {@link #open}, or null if the file is not open already (opening it touches the disk). */
+    public OpenFile openInMemory(Node node) throws NfsException {
+        return objects.openInMemory(validFile(node));
+    }
+
+    private Node.StoreObject validFile(Node node) throws NfsException {
         if (!(node instanceof Node.StoreObject file)) {
             throw new NfsException(NfsStatus.NFS4ERR_ISDIR);
         }
         validPath(file.hashPart());
-        return objects.open(file);
+        return file;
     }
 
     /** Space figures of the filesystem holding the store (sampled at most once a second). */
@@ -183,67 +278,5 @@ public final class ExportFileSystem {
     private ValidPath validPath(String hashPart) throws NfsException {
         return storeDirectory.byHashPart(hashPart).orElseThrow(
                 () -> new NfsException(NfsStatus.NFS4ERR_STALE, "store path " + hashPart + " is no longer valid"));
-    }
-
-    // What is answered from memory: the rest may wait for the disk and runs off the event loop.
-
-    /** Whether {@link #resolve} of this handle needs no disk access. */
-    public boolean isCached(FileHandle fh) {
-        FileHandles.Target t;
-        try {
-            t = handles.parse(fh.bytes());
-        } catch (NfsException malformed) {
-            return true; // answered at once
-        }
-        if (!(t instanceof FileHandles.StoreObject so)) {
-            return true;
-        }
-        Optional<ValidPath> vp = storeDirectory.byHashPart(so.hashPart());
-        return vp.isEmpty() || objects.isResolveCached(vp.get(), fh);
-    }
-
-    /** Whether {@link #lookup} of this name needs no disk access. */
-    public boolean isLookupCached(Node dir, String name) {
-        return switch (dir.kind()) {
-            case PSEUDO -> true;
-            case EXPORT_ROOT -> {
-                Optional<ValidPath> vp = storeDirectory.valid(name);
-                // A missing name: fault-in may hold the LOOKUP until its fetch ends, so not on the event loop.
-                yield vp.isEmpty() ? storeDirectory.isLookupCached(name) : objects.isRootCached(vp.get());
-            }
-            case STORE_OBJECT -> {
-                Node.StoreObject d = (Node.StoreObject) dir;
-                Optional<ValidPath> vp = storeDirectory.byHashPart(d.hashPart());
-                yield vp.isEmpty() || objects.isLookupCached(vp.get(), d, name);
-            }
-        };
-    }
-
-    /** Whether {@link #parent} of this node needs no disk access. */
-    public boolean isParentCached(Node node) {
-        if (!(node instanceof Node.StoreObject o) || o.relPath().isEmpty()) {
-            return true; // the pseudo tree, or the export root above a store path
-        }
-        Optional<ValidPath> vp = storeDirectory.byHashPart(o.hashPart());
-        return vp.isEmpty() || objects.isParentCached(vp.get(), o);
-    }
-
-    /** Whether {@link #open} of this file needs no disk access. */
-    public boolean isOpenCached(Node file) {
-        return !(file instanceof Node.StoreObject o) || objects.isOpenCached(o);
-    }
-
-    /** Whether {@link #readlink} of this symlink needs no disk access. */
-    public boolean isLinkCached(Node link) {
-        return !(link instanceof Node.StoreObject o) || objects.isLinkCached(o);
-    }
-
-    /** The directory's listing if it is at hand without disk access, else null. */
-    public DirectoryListing cachedListing(Node dir) {
-        return switch (dir.kind()) {
-            case PSEUDO -> null;
-            case EXPORT_ROOT -> storeDirectory.cachedListing();
-            case STORE_OBJECT -> objects.cachedListing((Node.StoreObject) dir);
-        };
     }
 }

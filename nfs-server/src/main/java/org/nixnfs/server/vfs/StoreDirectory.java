@@ -88,16 +88,15 @@ final class StoreDirectory {
     }
 
     /**
-     * Whether {@link #lookup} answers from memory; false only for a missing name fault-in may
-     * hold for (then the LOOKUP must run on a worker thread).
+     * {@link #lookup} on the event loop (never waiting), or null for a missing name fault-in may
+     * hold (until its fetch ends): that LOOKUP must run on a worker thread.
      */
-    boolean isLookupCached(String name) {
-        return index.current().byBaseName(name).isPresent() || missingPaths.answersAtOnce(name);
-    }
-
-    /** The valid store path {@code name} names now, without fault-in. */
-    Optional<ValidPath> valid(String name) {
-        return index.current().byBaseName(name);
+    Optional<ValidPath> lookupInMemory(String name) throws NfsException {
+        Optional<ValidPath> vp = index.current().byBaseName(name);
+        if (vp.isPresent()) {
+            return vp;
+        }
+        return missingPaths.answersAtOnce(name) ? missingPaths.lookup(name, false) : null;
     }
 
     /** The valid store path with this hash part (a file handle into it); empty once it is deleted. */

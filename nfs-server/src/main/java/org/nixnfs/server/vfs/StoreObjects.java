@@ -31,8 +31,8 @@ import org.nixnfs.store.ValidPath;
  * invalidated. Every cache key carries the registration of the store path it was read under
  * (Nix's row id, new on every registration even within one second): a path deleted and registered
  * again (perhaps with other content) misses every entry of its old registration, which age out. Callers check that the store path is valid and pass its
- * {@link ValidPath}; the {@code is...Cached} methods say whether a call would be answered without
- * the disk (else it belongs on a worker thread).
+ * {@link ValidPath}. The {@code ...InMemory} methods answer from the caches alone, null when their
+ * namesake would need the disk (which belongs on a worker thread).
  */
 final class StoreObjects {
     private final Path storeDir;
@@ -100,9 +100,9 @@ final class StoreObjects {
         return rel.isEmpty() ? Optional.empty() : load(vp, rel.get());
     }
 
-    /** Whether {@link #resolve} of this handle needs no disk access. */
-    boolean isResolveCached(ValidPath vp, FileHandle fh) {
-        return nodes.getIfPresent(new Key(fh, vp.registration())) != null;
+    /** The cached object a file handle names inside {@code vp}; null if not cached (then {@link #resolve}). */
+    Node.StoreObject resolveInMemory(ValidPath vp, FileHandle fh) {
+        return nodes.getIfPresent(new Key(fh, vp.registration()));
     }
 
     /** The store path itself (its top directory, file or symlink); empty if it is not on disk. */
@@ -111,8 +111,9 @@ final class StoreObjects {
         return cached != null ? Optional.of(cached) : load(vp, "");
     }
 
-    boolean isRootCached(ValidPath vp) {
-        return nodes.getIfPresent(rootKey(vp)) != null;
+    /** The store path itself if it is cached, else null (then {@link #root}). */
+    Node.StoreObject rootInMemory(ValidPath vp) {
+        return nodes.getIfPresent(rootKey(vp));
     }
 
     private Key rootKey(ValidPath vp) {
@@ -132,10 +133,13 @@ final class StoreObjects {
         return found;
     }
 
-    /** Whether {@link #lookup} needs no disk access: cached under this registration, or not a directory. */
-    boolean isLookupCached(ValidPath vp, Node.StoreObject dir, String name) {
-        return dir.type() != FileType.DIRECTORY
-                || lookups.getIfPresent(new LookupKey(dir.handle(), vp.registration(), name)) != null;
+    /**
+     * {@link #lookup} from the cache (an entry read under this registration), or null if it needs
+     * the disk. Not a directory: refused at once.
+     */
+    Optional<Node.StoreObject> lookupInMemory(ValidPath vp, Node.StoreObject dir, String name) throws NfsException {
+        requireDirectory(dir);
+        return lookups.getIfPresent(new LookupKey(dir.handle(), vp.registration(), name));
     }
 
     /** The directory holding {@code o}, which is not the store path itself; empty if it is gone from disk. */
@@ -146,9 +150,9 @@ final class StoreObjects {
         return cached != null ? Optional.of(cached) : load(vp, parentRel);
     }
 
-    boolean isParentCached(ValidPath vp, Node.StoreObject o) {
-        return nodes.getIfPresent(new Key(handles.storeObject(o.hashPart(), parentRelPath(o)), vp.registration()))
-                != null;
+    /** The directory holding {@code o} if it is cached, else null (then {@link #parent}). */
+    Node.StoreObject parentInMemory(ValidPath vp, Node.StoreObject o) {
+        return nodes.getIfPresent(new Key(handles.storeObject(o.hashPart(), parentRelPath(o)), vp.registration()));
     }
 
     private static String parentRelPath(Node.StoreObject o) {
@@ -199,8 +203,9 @@ final class StoreObjects {
         return l;
     }
 
-    /** The listing if it is cached, else null. */
-    DirectoryListing cachedListing(Node.StoreObject dir) {
+    /** {@link #list} if the listing is cached, else null. */
+    DirectoryListing listInMemory(Node.StoreObject dir) throws NfsException {
+        requireDirectory(dir);
         return listings.getIfPresent(Key.of(dir));
     }
 
@@ -219,9 +224,7 @@ final class StoreObjects {
 
     /** A symlink's target text, as stored. */
     String readlink(Node.StoreObject link) throws NfsException {
-        if (link.type() != FileType.SYMLINK) {
-            throw new NfsException(NfsStatus.NFS4ERR_INVAL, "not a symlink");
-        }
+        requireSymlink(link);
         Key key = Key.of(link);
         String cached = linkTargets.getIfPresent(key);
         if (cached != null) {
@@ -236,8 +239,16 @@ final class StoreObjects {
         }
     }
 
-    boolean isLinkCached(Node.StoreObject link) {
-        return linkTargets.getIfPresent(Key.of(link)) != null;
+    /** {@link #readlink} if the target is cached, else null. */
+    String readlinkInMemory(Node.StoreObject link) throws NfsException {
+        requireSymlink(link);
+        return linkTargets.getIfPresent(Key.of(link));
+    }
+
+    private static void requireSymlink(Node.StoreObject link) throws NfsException {
+        if (link.type() != FileType.SYMLINK) {
+            throw new NfsException(NfsStatus.NFS4ERR_INVAL, "not a symlink");
+        }
     }
 
     /**
@@ -245,10 +256,7 @@ final class StoreObjects {
      * READs of a file share one channel, which stays open while READs come.
      */
     OpenFile open(Node.StoreObject file) throws NfsException {
-        if (file.type() != FileType.REGULAR) {
-            throw new NfsException(file.type() == FileType.DIRECTORY ? NfsStatus.NFS4ERR_ISDIR
-                    : file.type() == FileType.SYMLINK ? NfsStatus.NFS4ERR_SYMLINK : NfsStatus.NFS4ERR_INVAL);
-        }
+        requireRegular(file);
         Key key = Key.of(file);
         while (true) {
             OpenFile f;
@@ -266,8 +274,25 @@ final class StoreObjects {
         }
     }
 
-    boolean isOpenCached(Node.StoreObject file) {
-        return openFiles.getIfPresent(Key.of(file)) != null;
+    /** {@link #open} if the file is open already, else null (opening it touches the disk). */
+    OpenFile openInMemory(Node.StoreObject file) throws NfsException {
+        requireRegular(file);
+        OpenFile f = openFiles.getIfPresent(Key.of(file));
+        if (f == null) {
+            return null;
+        }
+        try {
+            return f.retain();
+        } catch (IllegalReferenceCountException raced) {
+            return null; // evicted and closed since: open() opens it again
+        }
+    }
+
+    private static void requireRegular(Node.StoreObject file) throws NfsException {
+        if (file.type() != FileType.REGULAR) {
+            throw new NfsException(file.type() == FileType.DIRECTORY ? NfsStatus.NFS4ERR_ISDIR
+                    : file.type() == FileType.SYMLINK ? NfsStatus.NFS4ERR_SYMLINK : NfsStatus.NFS4ERR_INVAL);
+        }
     }
 
     private static OpenFile openChannel(Node.StoreObject file) {

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.micrometer.core.instrument.Counter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +49,8 @@ class FaultInTest {
      * first answer can take longer, and a timed-out narinfo is (correctly) NOENT.
      */
     private static final Duration SLOW_MACHINE_NARINFO_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a LOOKUP may stay DELAY: Nix fetching and unpacking on a loaded machine. */
+    private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(240);
 
     @Test
     void neverPushedAndEvictedPathsComeBack(@TempDir Path dir) throws Exception {
@@ -187,30 +186,7 @@ class FaultInTest {
 
     /** LOOKUPs the path until it is not DELAY; returns how many DELAYs there were (fails on another error). */
     private static int lookupThroughDelays(NixnfsServer server, Nfs4TestClient c, String path) {
-        int delays = 0;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-        while (true) {
-            try {
-                c.lookup(path);
-                return delays;
-            } catch (Nfs4TestClient.NfsError e) {
-                if (e.status != NfsStatus.NFS4ERR_DELAY || System.nanoTime() > deadline) {
-                    throw new AssertionError("LOOKUP " + path + ": " + NfsStatus.name(e.status) + "; " + fetchMeters(server), e);
-                }
-                delays++;
-                sleep(100); // as the Linux client does before its first retry
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    }
-
-    /** The fetch meters (narinfo answers, fetch outcomes): why a LOOKUP was NOENT, in the failure message. */
-    private static String fetchMeters(NixnfsServer server) {
-        return server.metrics().getMeters().stream()
-                .filter(m -> m.getId().getName().startsWith("nixnfs.fetch") && m instanceof Counter)
-                .map(m -> m.getId().getName() + m.getId().getTags() + "=" + ((Counter) m).count())
-                .sorted().collect(Collectors.joining(", "));
+        return FaultInLookups.lookupThroughDelays(server, c, path, LOOKUP_TIMEOUT);
     }
 
     private static int statusThroughDelays(Nfs4TestClient c, String path) throws Exception {

@@ -21,7 +21,6 @@ import org.nixnfs.fetch.FetchSettings;
 import org.nixnfs.gc.GcPlan;
 import org.nixnfs.server.FaultInConfig;
 import org.nixnfs.server.NixnfsServer;
-import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.testing.Nfs4TestClient;
 import org.nixnfs.store.StorePath;
 import org.nixnfs.store.testing.BinaryCacheFixture;
@@ -75,7 +74,8 @@ class ReplicaSyncTest {
                     long isPublished = System.nanoTime();
 
                     String file = "/nix/store/" + tool.baseName() + "/bin/tool";
-                    int delays = lookupThroughDelays(replica, executor, file);
+                    int delays = FaultInLookups.lookupThroughDelays(replica, executor, file,
+                            Duration.ofNanos(TIMEOUT_NANOS));
                     byte[] read = executor.readAll(executor.lookup(file), 0, Nfs4TestClient.ANONYMOUS_STATEID, 4096);
                     long readable = System.nanoTime();
                     assertArrayEquals(toolBytes, read);
@@ -95,11 +95,6 @@ class ReplicaSyncTest {
                 }
             }
         }
-    }
-
-    private static String fetchMeters(NixnfsServer s) {
-        return s.metrics().scrape().lines().filter(l -> l.startsWith("nixnfs_fetch_") && !l.contains("_bucket"))
-                .toList().toString();
     }
 
     private static double published(NixnfsServer s) {
@@ -122,23 +117,6 @@ class ReplicaSyncTest {
                 throw new AssertionError("timed out waiting until " + what);
             }
             Thread.sleep(10);
-        }
-    }
-
-    /** LOOKUPs until the answer is not DELAY (retrying as the Linux client does); returns the DELAYs. */
-    private static int lookupThroughDelays(NixnfsServer replica, Nfs4TestClient c, String path) throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT_NANOS;
-        for (int delays = 0; ; delays++) {
-            try {
-                c.lookup(path);
-                return delays;
-            } catch (Nfs4TestClient.NfsError e) {
-                if (e.status != NfsStatus.NFS4ERR_DELAY || System.nanoTime() > deadline) {
-                    throw new AssertionError("LOOKUP " + path + " on the replica: " + NfsStatus.name(e.status)
-                            + "; fetch meters: " + fetchMeters(replica), e);
-                }
-                Thread.sleep(100);
-            }
         }
     }
 }

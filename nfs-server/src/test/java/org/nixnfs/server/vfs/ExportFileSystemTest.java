@@ -1,7 +1,6 @@
 package org.nixnfs.server.vfs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -75,8 +74,8 @@ class ExportFileSystemTest {
         assertStatus(NfsStatus.NFS4ERR_STALE, () -> fs.resolve(bin.handle()));
         assertStatus(NfsStatus.NFS4ERR_STALE, () -> fs.lookup(bin, "tool"));
         assertStatus(NfsStatus.NFS4ERR_STALE, () -> fs.list(bin));
-        assertTrue(fs.isCached(bin.handle()), "STALE is answered from memory");
-        assertTrue(fs.isLookupCached(bin, "tool"));
+        assertStatus(NfsStatus.NFS4ERR_STALE, () -> fs.resolveInMemory(bin.handle())); // from memory
+        assertStatus(NfsStatus.NFS4ERR_STALE, () -> fs.lookupInMemory(bin, "tool"));
     }
 
     @Test
@@ -85,29 +84,36 @@ class ExportFileSystemTest {
         assertStatus(NfsStatus.NFS4ERR_BADHANDLE, () -> fs.resolve(new FileHandle(new byte[] {1, 2, 3})));
         FileHandle otherExport = new FileHandles("/other").storeObject(TOOL.hashPart(), "");
         assertStatus(NfsStatus.NFS4ERR_STALE, () -> fs.resolve(otherExport));
-        assertTrue(fs.isCached(new FileHandle(new byte[] {1, 2, 3})), "refused at once");
+        assertStatus(NfsStatus.NFS4ERR_BADHANDLE, () -> fs.resolveInMemory(new FileHandle(new byte[] {1, 2, 3})));
+        assertStatus(NfsStatus.NFS4ERR_BADNAME, () -> fs.lookupInMemory(exportRoot(), ".."));
     }
 
     @Test
     void thePseudoTreeAndTheStoreDirectoryAreNotFiles() throws Exception {
         assertStatus(NfsStatus.NFS4ERR_ISDIR, () -> fs.open(exportRoot()));
         assertStatus(NfsStatus.NFS4ERR_INVAL, () -> fs.readlink(fs.root()));
-        assertTrue(fs.isOpenCached(fs.root()));
-        assertTrue(fs.isLinkCached(exportRoot()));
+        assertStatus(NfsStatus.NFS4ERR_ISDIR, () -> fs.openInMemory(exportRoot()));
+        assertStatus(NfsStatus.NFS4ERR_INVAL, () -> fs.readlinkInMemory(exportRoot()));
     }
 
     @Test
     void saysWhatIsAnsweredFromMemory() throws Exception {
         Node root = exportRoot();
-        assertTrue(fs.isLookupCached(fs.root(), "nix"), "the pseudo tree");
-        assertTrue(fs.isLookupCached(root, COPYING.baseName()), "not a valid path: NOENT at once");
-        assertFalse(fs.isLookupCached(root, TOOL.baseName()), "its attributes are read from disk");
+        assertEquals(fs.lookup(fs.root(), "nix"), fs.lookupInMemory(fs.root(), "nix"), "the pseudo tree");
+        assertStatus(NfsStatus.NFS4ERR_NOENT, () -> fs.lookupInMemory(root, COPYING.baseName())); // not valid: at once
+        assertNull(fs.lookupInMemory(root, TOOL.baseName()), "its attributes are read from disk");
         Node tool = fs.lookup(root, TOOL.baseName());
-        assertTrue(fs.isLookupCached(root, TOOL.baseName()));
-        assertTrue(fs.isCached(tool.handle()));
-        assertNull(fs.cachedListing(fs.root()), "a pseudo directory's listing is made on demand");
+        assertEquals(tool, fs.lookupInMemory(root, TOOL.baseName()));
+        assertEquals(tool, fs.resolveInMemory(tool.handle()));
+        Node file = fs.lookup(fs.lookup(tool, "bin"), "tool");
+        assertNull(fs.openInMemory(file), "not open yet");
+        fs.open(file).release();
+        OpenFile open = fs.openInMemory(file);
+        assertEquals(4, open.size());
+        open.release();
+        assertNull(fs.listInMemory(fs.root()), "a pseudo directory's listing is made on demand");
         fs.list(root);
-        assertEquals(fs.list(root), fs.cachedListing(root));
+        assertEquals(fs.list(root), fs.listInMemory(root));
     }
 
     @Test
@@ -115,18 +121,19 @@ class ExportFileSystemTest {
         Node root = exportRoot();
         Node tool = fs.lookup(root, TOOL.baseName());
         Node file = fs.lookup(fs.lookup(tool, "bin"), "tool");
-        assertTrue(fs.isParentCached(fs.root()), "the pseudo tree");
-        assertTrue(fs.isParentCached(root));
-        assertTrue(fs.isParentCached(tool), "a store path's parent is the export root");
+        assertStatus(NfsStatus.NFS4ERR_NOENT, () -> fs.parentInMemory(fs.root())); // the pseudo tree
+        assertEquals(fs.parent(root), fs.parentInMemory(root));
+        assertEquals(root, fs.parentInMemory(tool), "a store path's parent is the export root");
 
         ExportFileSystem fresh = new ExportFileSystem(storeDir, "/nix/store", index, CacheSettings.defaults());
         Node resolved = fresh.resolve(file.handle()); // reads the file only, not the directory it is in
-        assertFalse(fresh.isParentCached(resolved), "bin/ is read from disk");
-        assertEquals("bin", ((Node.StoreObject) fresh.parent(resolved)).relPath());
-        assertTrue(fresh.isParentCached(resolved));
+        assertNull(fresh.parentInMemory(resolved), "bin/ is read from disk");
+        Node bin = fresh.parent(resolved);
+        assertEquals("bin", ((Node.StoreObject) bin).relPath());
+        assertEquals(bin, fresh.parentInMemory(resolved));
 
         index.replace(StoreIndex.empty());
-        assertTrue(fs.isParentCached(file), "STALE is answered from memory");
+        assertStatus(NfsStatus.NFS4ERR_STALE, () -> fs.parentInMemory(file)); // from memory
     }
 
     @Test

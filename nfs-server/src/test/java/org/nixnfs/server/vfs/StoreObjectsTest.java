@@ -1,12 +1,10 @@
 package org.nixnfs.server.vfs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.nixnfs.server.vfs.TestPaths.storePath;
 import static org.nixnfs.server.vfs.TestPaths.valid;
 
@@ -69,9 +67,9 @@ class StoreObjectsTest {
     @Test
     void aMissingEntryIsEmptyAndCachedAsSuch() throws Exception {
         Node.StoreObject bin = at("bin");
-        assertFalse(objects.isLookupCached(vp, bin, "cc"));
+        assertNull(objects.lookupInMemory(vp, bin, "cc"));
         assertEquals(Optional.empty(), objects.lookup(vp, bin, "cc"));
-        assertTrue(objects.isLookupCached(vp, bin, "cc"));
+        assertEquals(Optional.empty(), objects.lookupInMemory(vp, bin, "cc"), "cached as missing");
         Files.writeString(onDisk.resolve("bin/cc"), "appeared");
         assertEquals(Optional.empty(), objects.lookup(vp, bin, "cc"), "store content is immutable: not looked for again");
     }
@@ -85,17 +83,17 @@ class StoreObjectsTest {
     void lookingUpInAFileOrSymlinkIsRefused() throws Exception {
         assertStatus(NfsStatus.NFS4ERR_NOTDIR, () -> objects.lookup(vp, at("bin/tool"), "x"));
         assertStatus(NfsStatus.NFS4ERR_SYMLINK, () -> objects.lookup(vp, at("lib/libx.so"), "x"));
-        assertTrue(objects.isLookupCached(vp, at("bin/tool"), "x"), "refused at once, without the disk");
+        assertStatus(NfsStatus.NFS4ERR_NOTDIR, () -> objects.lookupInMemory(vp, at("bin/tool"), "x")); // no disk
     }
 
     @Test
     void resolvesAHandleItHasNeverSeen() throws Exception {
         FileHandle fh = handles.storeObject(TOOL.hashPart(), "lib/libx.so.1");
         StoreObjects fresh = new StoreObjects(storeDir, handles, CacheSettings.defaults());
-        assertFalse(fresh.isResolveCached(vp, fh));
+        assertNull(fresh.resolveInMemory(vp, fh));
         Node.StoreObject n = fresh.resolve(vp, fh, objectId(fh)).orElseThrow();
         assertEquals("lib/libx.so.1", n.relPath());
-        assertTrue(fresh.isResolveCached(vp, fh));
+        assertSame(n, fresh.resolveInMemory(vp, fh));
     }
 
     @Test
@@ -108,15 +106,15 @@ class StoreObjectsTest {
     @Test
     void whatWasReadUnderOneRegistrationIsNotUsedUnderAnother() throws Exception {
         Node.StoreObject bin = at("bin");
-        assertTrue(objects.isResolveCached(vp, bin.handle()));
+        assertSame(bin, objects.resolveInMemory(vp, bin.handle()));
         ValidPath again = valid(TOOL, 2000);
-        assertFalse(objects.isResolveCached(again, bin.handle()));
-        assertFalse(objects.isRootCached(again));
+        assertNull(objects.resolveInMemory(again, bin.handle()));
+        assertNull(objects.rootInMemory(again));
         Node.StoreObject binAgain = objects.resolve(again, bin.handle(), objectId(bin.handle())).orElseThrow();
         assertEquals(2000, binAgain.registration().time());
-        assertFalse(objects.isLookupCached(again, binAgain, "tool"));
+        assertNull(objects.lookupInMemory(again, binAgain, "tool"));
         objects.list(bin);
-        assertNull(objects.cachedListing(binAgain));
+        assertNull(objects.listInMemory(binAgain));
     }
 
     @Test
@@ -129,11 +127,12 @@ class StoreObjectsTest {
     @Test
     void listsADirectorySortedAndCachesIt() throws Exception {
         Node.StoreObject lib = at("lib");
-        assertNull(objects.cachedListing(lib));
+        assertNull(objects.listInMemory(lib));
         DirectoryListing l = objects.list(lib);
         assertEquals(List.of("libx.so", "libx.so.1"), List.of(l.name(0), l.name(1)));
         assertEquals(DirectoryListing.FIRST_COOKIE, l.cookie(0));
-        assertSame(l, objects.cachedListing(lib));
+        assertSame(l, objects.listInMemory(lib));
+        assertStatus(NfsStatus.NFS4ERR_NOTDIR, () -> objects.listInMemory(at("bin/tool")));
         assertStatus(NfsStatus.NFS4ERR_NOTDIR, () -> objects.list(at("bin/tool")));
     }
 
@@ -141,21 +140,24 @@ class StoreObjectsTest {
     void readsASymlinkWithoutFollowingIt() throws Exception {
         Node.StoreObject link = at("lib/libx.so");
         assertEquals(FileType.SYMLINK, link.type());
-        assertFalse(objects.isLinkCached(link));
+        assertNull(objects.readlinkInMemory(link));
         assertEquals("libx.so.1", objects.readlink(link));
-        assertTrue(objects.isLinkCached(link));
+        assertEquals("libx.so.1", objects.readlinkInMemory(link));
+        assertStatus(NfsStatus.NFS4ERR_INVAL, () -> objects.readlinkInMemory(at("bin/tool")));
         assertStatus(NfsStatus.NFS4ERR_INVAL, () -> objects.readlink(at("bin/tool")));
     }
 
     @Test
     void opensARegularFileOnceForAllReaders() throws Exception {
         Node.StoreObject tool = at("bin/tool");
-        assertFalse(objects.isOpenCached(tool));
+        assertNull(objects.openInMemory(tool));
         OpenFile first = objects.open(tool);
         OpenFile second = objects.open(tool);
         try {
             assertSame(first, second);
-            assertTrue(objects.isOpenCached(tool));
+            OpenFile third = objects.openInMemory(tool);
+            assertSame(first, third);
+            third.release();
             ByteBuffer b = ByteBuffer.allocate(16);
             first.channel().read(b, 0);
             assertEquals("tool", new String(b.array(), 0, b.position(), StandardCharsets.UTF_8));

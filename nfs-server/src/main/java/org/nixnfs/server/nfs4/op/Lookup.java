@@ -3,6 +3,7 @@ package org.nixnfs.server.nfs4.op;
 import org.nixnfs.server.nfs4.CompoundContext;
 import org.nixnfs.server.nfs4.Operation;
 import org.nixnfs.server.status.NfsException;
+import org.nixnfs.server.vfs.Node;
 import org.nixnfs.server.xdr.XdrDecoder;
 import org.nixnfs.server.xdr.XdrEncoder;
 
@@ -14,9 +15,18 @@ public final class Lookup implements Operation<String> {
         return Args.component(in);
     }
 
+    /**
+     * An entry in the lookup cache (or refused at once). One look, as for PUTFH: the node found
+     * is the answer, not a reason to look again.
+     */
     @Override
-    public boolean mayBlock(String name, CompoundContext ctx) throws NfsException {
-        return !ctx.services().fs().isLookupCached(ctx.current(), name);
+    public boolean executeInMemory(String name, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        Node n = ctx.services().fs().lookupInMemory(ctx.current(), name);
+        if (n == null) {
+            return false; // read from disk, or held by fault-in, on a worker
+        }
+        ctx.setCurrent(n);
+        return true;
     }
 
     @Override

@@ -10,8 +10,23 @@ import org.nixnfs.server.xdr.XdrEncoder;
 
 /** LOOKUPP: the parent directory; at "/" there is none (NOENT), so ".." never leaves the export. */
 public final class Lookupp implements Operation.WithoutArguments {
+    /** A parent in the node cache (or none, or refused): one look, as for LOOKUP. */
+    @Override
+    public boolean executeInMemory(Void args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        Node parent = ctx.services().fs().parentInMemory(directory(ctx));
+        if (parent == null) {
+            return false; // read from disk on a worker
+        }
+        ctx.setCurrent(parent);
+        return true;
+    }
+
     @Override
     public void execute(Void args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        ctx.setCurrent(ctx.services().fs().parent(directory(ctx)));
+    }
+
+    private static Node directory(CompoundContext ctx) throws NfsException {
         Node n = ctx.current();
         FileType t = ctx.services().fs().attributes(n).type();
         if (t == FileType.SYMLINK) {
@@ -20,11 +35,6 @@ public final class Lookupp implements Operation.WithoutArguments {
         if (t != FileType.DIRECTORY) {
             throw new NfsException(NfsStatus.NFS4ERR_NOTDIR);
         }
-        ctx.setCurrent(ctx.services().fs().parent(n));
-    }
-
-    @Override
-    public boolean mayBlock(Void args, CompoundContext ctx) throws NfsException {
-        return !ctx.services().fs().isParentCached(ctx.current());
+        return n;
     }
 }

@@ -110,14 +110,27 @@ public final class Open implements Operation<Open.Arguments> {
                 delegation);
     }
 
-    /** OPEN by name looks the name up; the file itself is only opened by READ. */
+    /**
+     * OPEN by name looks the name up, from the lookup cache on the event loop; the file itself is
+     * only opened by READ. One look: the node found is the one opened.
+     */
     @Override
-    public boolean mayBlock(Arguments args, CompoundContext ctx) throws NfsException {
-        return args.claim() == CLAIM_NULL && !ctx.services().fs().isLookupCached(ctx.current(), args.name());
+    public boolean executeInMemory(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        return open(args, ctx, result, false);
     }
 
     @Override
     public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        open(args, ctx, result, true);
+    }
+
+    /**
+     * @param mayReadDisk whether a name may be looked up on disk here; if not, and it is not in
+     *                    the lookup cache, nothing is changed or written and the answer is false
+     *                    (what comes before the lookup only reads state, or renews the lease)
+     */
+    private static boolean open(Arguments args, CompoundContext ctx, XdrEncoder result, boolean mayReadDisk)
+            throws NfsException {
         ClientRecord client = ctx.minorVersion() == 0 ? ctx.services().state().client(args.clientId())
                 : ctx.sessionClient();
         int claim = args.claim();
@@ -130,7 +143,10 @@ public final class Open implements Operation<Open.Arguments> {
                 if (fs.attributes(dir).type() != FileType.DIRECTORY) {
                     throw new NfsException(NfsStatus.NFS4ERR_NOTDIR);
                 }
-                file = fs.lookup(dir, args.name(), ctx.mayWait());
+                file = mayReadDisk ? fs.lookup(dir, args.name(), ctx.mayWait()) : fs.lookupInMemory(dir, args.name());
+                if (file == null) {
+                    return false;
+                }
             }
             case CLAIM_PREVIOUS -> {
                 file = ctx.current();
@@ -183,6 +199,7 @@ public final class Open implements Operation<Open.Arguments> {
         writeDelegation(args, ctx, client, file, result);
         ctx.setCurrent(file);
         ctx.setCurrentStateId(stateId);
+        return true;
     }
 
     /** open_delegation4: a read delegation where one may be granted (see the class comment), else none. */

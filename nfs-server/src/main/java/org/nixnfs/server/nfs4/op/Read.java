@@ -32,14 +32,26 @@ public final class Read implements Operation<Read.Arguments> {
         return new Arguments(StateId.read(in), in.readLong(), in.readUnsignedInt());
     }
 
-    /** Data comes from the page cache (or sendfile); opening the file may touch the disk. */
+    /**
+     * Data comes from the page cache (or sendfile); opening the file may touch the disk, so on the
+     * event loop only a file open already is read. One look: the open file found is the one read.
+     */
     @Override
-    public boolean mayBlock(Arguments args, CompoundContext ctx) throws NfsException {
-        return !ctx.services().fs().isOpenCached(ctx.current());
+    public boolean executeInMemory(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        return read(args, ctx, result, false);
     }
 
     @Override
     public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        read(args, ctx, result, true);
+    }
+
+    /**
+     * @param mayOpen whether the file may be opened here; if not, and it is not open already,
+     *                nothing is written and the answer is false
+     */
+    private static boolean read(Arguments args, CompoundContext ctx, XdrEncoder result, boolean mayOpen)
+            throws NfsException {
         StateId stateId = ctx.resolveStateId(args.stateId());
         long offset = args.offset();
         long room = ctx.replyRoom(result) - RESULT_OVERHEAD;
@@ -49,7 +61,10 @@ public final class Read implements Operation<Read.Arguments> {
         if (offset < 0) {
             throw new NfsException(NfsStatus.NFS4ERR_INVAL, "offset beyond 2^63");
         }
-        OpenFile open = ctx.services().fs().open(file);
+        OpenFile open = mayOpen ? ctx.services().fs().open(file) : ctx.services().fs().openInMemory(file);
+        if (open == null) {
+            return false;
+        }
         try {
             long size = open.size();
             int n = (int) Math.max(0, Math.min(count, size - offset));
@@ -61,6 +76,7 @@ public final class Read implements Operation<Read.Arguments> {
                 result.writeOpaque(open.channel(), offset, n);
             }
             ctx.addBytesRead(n);
+            return true;
         } catch (IOException e) {
             throw new NfsException(NfsStatus.NFS4ERR_IO, "reading " + file.handle(), e);
         } finally {

@@ -54,13 +54,22 @@ public final class ReadDir implements Operation<ReadDir.Arguments> {
 
     /** A listing served before, with these attributes, is only copied: the rest goes to a worker. */
     @Override
-    public boolean mayBlock(Arguments args, CompoundContext ctx) throws NfsException {
-        DirectoryListing listing = ctx.services().fs().cachedListing(ctx.current());
-        return listing == null || !listing.encoded(new EncodingKey(ctx.minorVersion(), args.attributes())).complete();
+    public boolean executeInMemory(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        return readDir(args, ctx, result, false);
     }
 
     @Override
-    public void execute(Arguments req, CompoundContext ctx, XdrEncoder result) throws NfsException {
+    public void execute(Arguments args, CompoundContext ctx, XdrEncoder result) throws NfsException {
+        readDir(args, ctx, result, true);
+    }
+
+    /**
+     * @param mayReadDisk whether the listing may be made, and entries encoded, here; if not, and
+     *                    the listing is not cached and encoded whole, nothing is written and the
+     *                    answer is false
+     */
+    private static boolean readDir(Arguments req, CompoundContext ctx, XdrEncoder result, boolean mayReadDisk)
+            throws NfsException {
         long maxCount = Math.min(Math.min(req.maxCount(), ctx.services().limits().maxResponseSize()),
                 ctx.replyRoom(result));
         ExportFileSystem fs = ctx.services().fs();
@@ -68,8 +77,14 @@ public final class ReadDir implements Operation<ReadDir.Arguments> {
         if (fs.attributes(dir).type() != FileType.DIRECTORY) {
             throw new NfsException(NfsStatus.NFS4ERR_NOTDIR);
         }
-        DirectoryListing listing = fs.list(dir);
+        DirectoryListing listing = mayReadDisk ? fs.list(dir) : fs.listInMemory(dir);
+        if (listing == null) {
+            return false;
+        }
         DirectoryListing.Encoded encoded = listing.encoded(new EncodingKey(ctx.minorVersion(), req.attributes()));
+        if (!mayReadDisk && !encoded.complete()) {
+            return false;
+        }
 
         result.writeFixedOpaque(VERIFIER);
         long used = FIXED_OVERHEAD;
@@ -101,6 +116,7 @@ public final class ReadDir implements Operation<ReadDir.Arguments> {
             written++;
         }
         result.writeBoolean(false).writeBoolean(i >= listing.size());
+        return true;
     }
 
     /** Entry {@code i} as entry4 minus value_follows: cookie, name, fattr4; null if it is gone. */

@@ -54,9 +54,9 @@ public final class SecInfo implements Operation<SecInfo.Arguments> {
         }
     }
 
-    /** Rare, and it looks the name up. */
+    /** Rare, and it looks the name up: always on a worker. */
     @Override
-    public boolean mayBlock(Arguments args, CompoundContext ctx) {
-        return true;
+    public boolean executeInMemory(Arguments args, CompoundContext ctx, XdrEncoder result) {
+        return false;
     }
 }
