@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.nixnfs.server.nfs4.state.Backchannel;
 import org.nixnfs.server.nfs4.state.ChannelAttributes;
 import org.nixnfs.server.nfs4.state.Delegation;
@@ -17,6 +18,7 @@ import org.nixnfs.server.nfs4.state.Session;
 import org.nixnfs.server.rpc.ReverseCalls;
 import org.nixnfs.server.status.NfsStatus;
 import org.nixnfs.server.xdr.XdrDecoder;
+import org.nixnfs.server.xdr.XdrEncoder;
 
 /**
  * Calls the client back over its session's backchannel (RFC 8881 section 20): a CB_COMPOUND of
@@ -114,17 +116,13 @@ public final class CallbackClient implements RecallSender {
             }
             int minor = session.client().minorVersion();
             return calls.call(ch, back.program(), CB_VERSION, CB_COMPOUND,
-                    out -> out.writeInt(security.flavor()).writeOpaque(security.body()),
+                    credential(security),
                     out -> {
                         out.writeString("").writeInt(minor).writeInt(0).writeInt(1 + batch.size()); // tag, minor, ident, ops
                         out.writeInt(OP_CB_SEQUENCE).writeFixedOpaque(session.id()).writeInt(slot.sequenceId())
                                 .writeInt(slot.id()).writeInt(slot.highestSlotId()).writeBoolean(false)
                                 .writeInt(0); // no cache, no referring calls
-                        for (Delegation d : batch) {
-                            out.writeInt(OP_CB_RECALL);
-                            d.stateId().write(out);
-                            out.writeBoolean(false).writeOpaque(d.file().bytes()); // no truncate
-                        }
+                        writeRecalls(out, batch);
                     })
                     .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .handle((reply, failure) -> {
@@ -152,11 +150,34 @@ public final class CallbackClient implements RecallSender {
         });
     }
 
+    /** The call's credential: the one the client gave for its callbacks (4.1: BACKCHANNEL_CTL / CREATE_SESSION; 4.0: its own). */
+    static Consumer<XdrEncoder> credential(Backchannel.Security security) {
+        return out -> out.writeInt(security.flavor()).writeOpaque(security.body());
+    }
+
+    /** The CB_RECALL operations of a CB_COMPOUND, one per delegation (both minor versions). */
+    static void writeRecalls(XdrEncoder out, List<Delegation> batch) {
+        for (Delegation d : batch) {
+            out.writeInt(OP_CB_RECALL);
+            d.stateId().write(out);
+            out.writeBoolean(false).writeOpaque(d.file().bytes()); // no truncate
+        }
+    }
+
     /**
      * CB_COMPOUND4res: the results of the operations the client ran, up to and including the
      * first that failed. A CB_SEQUENCE that failed leaves every recall unanswered.
      */
     static RecallReply parse(ByteBuf reply, int recalls) {
+        return parseRecalls(reply, recalls, true);
+    }
+
+    /**
+     * CB_COMPOUND4res of a call that carries {@code recalls} CB_RECALLs, after a CB_SEQUENCE if
+     * {@code sequenced} (4.1+; 4.0 has none): the recalls' statuses up to and including the
+     * first that failed.
+     */
+    static RecallReply parseRecalls(ByteBuf reply, int recalls, boolean sequenced) {
         XdrDecoder in = new XdrDecoder(reply);
         int status = in.readInt();
         in.readString(MAX_TAG);
@@ -165,24 +186,28 @@ public final class CallbackClient implements RecallSender {
             // A client that rejects the whole call (e.g. REQ_TOO_BIG) may answer with no result at all.
             return new RecallReply(status == NfsStatus.NFS4_OK ? NfsStatus.NFS4ERR_SERVERFAULT : status, new int[0]);
         }
-        if (in.readInt() != OP_CB_SEQUENCE) {
-            throw new IllegalArgumentException("the first result is not CB_SEQUENCE's");
+        int first = 0; // the index of the first CB_RECALL result
+        if (sequenced) {
+            if (in.readInt() != OP_CB_SEQUENCE) {
+                throw new IllegalArgumentException("the first result is not CB_SEQUENCE's");
+            }
+            int sequenceStatus = in.readInt();
+            if (sequenceStatus != NfsStatus.NFS4_OK) {
+                return new RecallReply(sequenceStatus, new int[0]);
+            }
+            in.readFixedOpaque(SESSION_ID_BYTES);
+            in.readInt(); // sequence id
+            in.readInt(); // slot id
+            in.readInt(); // highest slot id
+            in.readInt(); // target highest slot id
+            first = 1;
         }
-        int sequenceStatus = in.readInt();
-        if (sequenceStatus != NfsStatus.NFS4_OK) {
-            return new RecallReply(sequenceStatus, new int[0]);
-        }
-        in.readFixedOpaque(SESSION_ID_BYTES);
-        in.readInt(); // sequence id
-        in.readInt(); // slot id
-        in.readInt(); // highest slot id
-        in.readInt(); // target highest slot id
-        int answered = Math.min(n - 1, recalls);
+        int answered = Math.min(n - first, recalls);
         int[] statuses = new int[answered];
         for (int i = 0; i < answered; i++) {
             int op = in.readInt();
             if (op != OP_CB_RECALL) {
-                throw new IllegalArgumentException("result " + (i + 1) + " is not CB_RECALL's: " + op);
+                throw new IllegalArgumentException("result " + (first + i) + " is not CB_RECALL's: " + op);
             }
             statuses[i] = in.readInt();
         }

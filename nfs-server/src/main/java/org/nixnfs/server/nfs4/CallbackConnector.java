@@ -19,12 +19,10 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import org.nixnfs.server.nfs4.state.Backchannel;
 import org.nixnfs.server.nfs4.state.ClientCallback;
 import org.nixnfs.server.rpc.RecordMarkingDecoder;
 import org.nixnfs.server.rpc.RecordMarkingEncoder;
 import org.nixnfs.server.rpc.ReverseCalls;
-import org.nixnfs.server.xdr.XdrEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,7 +169,7 @@ public final class CallbackConnector implements AutoCloseable {
             // Netty completes the connect before the pipeline hears channelActive, which readies
             // ReverseCalls: call from a task queued behind it.
             ch.eventLoop().execute(() -> calls.call(ch, cb.program(), CallbackClient.CB_VERSION, CB_NULL,
-                            credential(cb.security()), args -> { })
+                            CallbackClient.credential(cb.security()), args -> { })
                     .orTimeout(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
                     .whenComplete((reply, failure) -> {
                         if (failure != null) {
@@ -184,11 +182,6 @@ public final class CallbackConnector implements AutoCloseable {
                     }));
         });
         return result;
-    }
-
-    /** The credential a callback carries: the security the client asked for (AUTH_SYS or AUTH_NONE). */
-    static java.util.function.Consumer<XdrEncoder> credential(Backchannel.Security security) {
-        return out -> out.writeInt(security.flavor()).writeOpaque(security.body());
     }
 
     @Override

@@ -10,8 +10,6 @@ import java.util.concurrent.TimeoutException;
 import org.nixnfs.server.nfs4.state.ChannelAttributes;
 import org.nixnfs.server.nfs4.state.ClientCallback;
 import org.nixnfs.server.nfs4.state.Delegation;
-import org.nixnfs.server.status.NfsStatus;
-import org.nixnfs.server.xdr.XdrDecoder;
 
 /**
  * A 4.0 client's callback channel: CB_COMPOUND with minorversion 0 and the client's
@@ -24,7 +22,6 @@ import org.nixnfs.server.xdr.XdrDecoder;
 record ConnectionCallbackChannel(CallbackConnector connector, ClientCallback callback) implements CallbackChannel {
     /** As if the client had offered CB_SEQUENCE plus 16 operations in 4 KiB calls and replies. */
     static final ChannelAttributes LIMITS = new ChannelAttributes(0, 4096, 4096, 0, 17, 1);
-    private static final int MAX_TAG = 1024;
 
     @Override
     public List<List<Delegation>> batches(List<Delegation> ds) {
@@ -35,14 +32,10 @@ record ConnectionCallbackChannel(CallbackConnector connector, ClientCallback cal
     public CompletableFuture<RecallReply> recall(List<Delegation> batch) {
         return connector.connection(callback).thenCompose(ch -> connector.calls()
                 .call(ch, callback.program(), CallbackClient.CB_VERSION, CallbackClient.CB_COMPOUND,
-                        CallbackConnector.credential(callback.security()),
+                        CallbackClient.credential(callback.security()),
                         out -> {
                             out.writeString("").writeInt(0).writeInt(callback.ident()).writeInt(batch.size());
-                            for (Delegation d : batch) {
-                                out.writeInt(CallbackClient.OP_CB_RECALL);
-                                d.stateId().write(out);
-                                out.writeBoolean(false).writeOpaque(d.file().bytes()); // no truncate
-                            }
+                            CallbackClient.writeRecalls(out, batch);
                         })
                 .orTimeout(connector.callTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handle((reply, failure) -> {
@@ -64,24 +57,8 @@ record ConnectionCallbackChannel(CallbackConnector connector, ClientCallback cal
                 }));
     }
 
-    /** CB_COMPOUND4res of CB_RECALLs: the results up to and including the first that failed. */
+    /** CB_COMPOUND4res of CB_RECALLs (no CB_SEQUENCE in 4.0): the results up to and including the first that failed. */
     static RecallReply parse(ByteBuf reply, int recalls) {
-        XdrDecoder in = new XdrDecoder(reply);
-        int status = in.readInt();
-        in.readString(MAX_TAG);
-        int n = in.readInt();
-        if (n < 1) {
-            return new RecallReply(status == NfsStatus.NFS4_OK ? NfsStatus.NFS4ERR_SERVERFAULT : status, new int[0]);
-        }
-        int answered = Math.min(n, recalls);
-        int[] statuses = new int[answered];
-        for (int i = 0; i < answered; i++) {
-            int op = in.readInt();
-            if (op != CallbackClient.OP_CB_RECALL) {
-                throw new IllegalArgumentException("result " + i + " is not CB_RECALL's: " + op);
-            }
-            statuses[i] = in.readInt();
-        }
-        return new RecallReply(NfsStatus.NFS4_OK, statuses);
+        return CallbackClient.parseRecalls(reply, recalls, false);
     }
 }
