@@ -120,8 +120,8 @@ class DelegationTest {
             assertEquals(NFS4ERR_BAD_STATEID, testStateId(b, delegB));
             assertEquals(NFS4ERR_BAD_STATEID, testStateId(a, delegA), "returned: gone");
 
-            assertEquals(1.0, recalls(server, "returned"));
-            assertEquals(1.0, recalls(server, "revoked"));
+            assertEquals(1.0, RecallMeters.count(server, "returned"));
+            assertEquals(1.0, RecallMeters.count(server, "revoked"));
             assertEquals(0, server.state().delegations().count());
         }
     }
@@ -138,9 +138,6 @@ class DelegationTest {
         }
     }
 
-    private static double recalls(NixnfsServer server, String outcome) {
-        return server.metrics().get("nixnfs.nfs.delegation.recalls").tag("outcome", outcome).functionCounter().count();
-    }
 
     /** TEST_STATEID of one stateid: its status. */
     private static int testStateId(Nfs4TestClient c, Nfs4TestClient.Delegated d) throws Exception {

@@ -91,8 +91,7 @@ class GcEvictionTest {
                 assertTrue(deleted(first).contains(bystander), "unused paths go");
                 assertTrue(deleted(first).contains(delegated), "a delegated path no longer used goes, once recalled");
                 assertFalse(Files.exists(nix.realPath(delegated)));
-                assertTrue(server.metrics().get("nixnfs.nfs.delegation.recalls").tag("outcome", "returned")
-                        .functionCounter().count() >= 1, "the guest returned the recalled delegation");
+                assertTrue(RecallMeters.count(server, "returned") >= 1, "the guest returned the recalled delegation");
                 assertFalse(deleted(first).contains(victim), "but not one a client has open");
                 assertTrue(Files.exists(nix.realPath(victim)));
                 GuestHandshake.tell(signal, "collected", GUEST_MAY_TAKE);
@@ -113,5 +112,4 @@ class GcEvictionTest {
     private static List<StorePath> deleted(GcRunResult r) {
         return r.deleted().stream().map(GcPlan.DeadPath::path).collect(Collectors.toList());
     }
-
 }

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -90,8 +91,8 @@ class Nfs40DelegationTest {
             assertTrue(deleted.containsAll(p), "deleted once returned: " + deleted);
             assertEquals(0, server.state().delegations().count(),
                     "4.0 has no FREE_STATEID: the revoked delegation is gone, not kept for the client to free");
-            assertEquals(1.0, recalls(server, "returned"));
-            assertEquals(1.0, recalls(server, "revoked"));
+            assertEquals(1.0, RecallMeters.count(server, "returned"));
+            assertEquals(1.0, RecallMeters.count(server, "revoked"));
 
             assertEquals(1, c.callbackConnectionCount(), "one callback connection, kept");
         }
@@ -225,9 +226,6 @@ class Nfs40DelegationTest {
         return cb.status();
     }
 
-    private static double recalls(NixnfsServer server, String outcome) {
-        return server.metrics().get("nixnfs.nfs.delegation.recalls").tag("outcome", outcome).functionCounter().count();
-    }
 
     private static int renew(Nfs4TestClient c) throws Exception {
         return c.compound(c.newCompound().op(30).i64(c.clientId())).next(30);
@@ -243,6 +241,6 @@ class Nfs40DelegationTest {
     }
 
     private static String key(byte[] other) {
-        return java.util.HexFormat.of().formatHex(other);
+        return HexFormat.of().formatHex(other);
     }
 }

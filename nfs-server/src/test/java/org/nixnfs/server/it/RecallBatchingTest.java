@@ -112,9 +112,9 @@ class RecallBatchingTest {
             assertEquals(List.of(8, 8, 8, 8), wide.recallsPerCall(), "3 calls of 8, the one answered DELAY sent again");
             assertEquals(List.of(1, 1, 1, 1, 1), linux.recallsPerCall(), "one per call; the BADHANDLE one twice");
             assertEquals(List.of(4), lost.recallsPerCall(), "sent on the connection bound again, in one call");
-            assertEquals(FILES + 3.0 + 4, recalls(server, "returned"));
-            assertEquals(1.0, recalls(server, "not_held"));
-            assertEquals(0.0, recalls(server, "revoked"));
+            assertEquals(FILES + 3.0 + 4, RecallMeters.count(server, "returned"));
+            assertEquals(1.0, RecallMeters.count(server, "not_held"));
+            assertEquals(0.0, RecallMeters.count(server, "revoked"));
             assertEquals(0, server.state().delegations().count());
             assertNotNull(wideOpens);
             assertNotNull(lostOpens);
@@ -154,9 +154,5 @@ class RecallBatchingTest {
         for (Nfs4TestClient.Recall r : recalls) {
             assertEquals(0, c.delegReturn(r.fh(), r.seqid(), r.other()));
         }
-    }
-
-    private static double recalls(NixnfsServer server, String outcome) {
-        return server.metrics().get("nixnfs.nfs.delegation.recalls").tag("outcome", outcome).functionCounter().count();
     }
 }
