@@ -145,11 +145,6 @@ class BackchannelTest {
     private static int flags(Nfs4TestClient c, byte[] session, int seqid) throws Exception {
         CompoundReply r = c.raw(new Compound(1).op(OP_SEQUENCE).fixed(session).i32(seqid).i32(1).i32(1).bool(false));
         r.ok(OP_SEQUENCE);
-        r.fixed(16);
-        r.i32();
-        r.i32();
-        r.i32();
-        r.i32();
-        return r.i32();
+        return Nfs4TestClient.statusFlags(r);
     }
 }

@@ -413,12 +413,7 @@ public final class Nfs4TestClient implements AutoCloseable {
         }
         CompoundReply r = raw(withSequence(c));
         if (r.next(53) == 0) {
-            r.fixed(16);
-            r.i32();
-            r.i32();
-            r.i32();
-            r.i32();
-            r.i32();
+            statusFlags(r);
         }
         return r;
     }
@@ -561,12 +556,17 @@ public final class Nfs4TestClient implements AutoCloseable {
     public int sequenceFlags() throws IOException {
         CompoundReply r = raw(withSequence(newCompound()));
         check(r.next(53));
-        r.fixed(16);
-        r.i32();
-        r.i32();
-        r.i32();
-        r.i32();
-        return r.i32();
+        return statusFlags(r);
+    }
+
+    /** The sr_status_flags of a SEQUENCE4resok whose status has been read. */
+    public static int statusFlags(CompoundReply sequence) {
+        sequence.fixed(16); // session id
+        sequence.i32(); // sequence id
+        sequence.i32(); // slot id
+        sequence.i32(); // highest slot id
+        sequence.i32(); // target highest slot id
+        return sequence.i32();
     }
 
     /** Reads a whole file with READs of {@code chunk} bytes. */
