@@ -169,8 +169,7 @@ public final class CompoundProcessor {
             } catch (NfsException e) {
                 return Step.failed(opcode, opcode, e);
             } catch (XdrException e) {
-                log.warn("{} {}: undecodable arguments: {}", call.clientAddress(), OpCode.name(opcode), e.getMessage());
-                return Step.failed(opcode, opcode, new NfsException(NfsStatus.NFS4ERR_BADXDR, e.getMessage()));
+                return Step.failed(opcode, opcode, undecodable(e));
             }
         }
 
@@ -205,8 +204,7 @@ public final class CompoundProcessor {
                 logError(step.opcode(), e);
             } catch (XdrException e) {
                 fail(mark, step, NfsStatus.NFS4ERR_BADXDR);
-                log.warn("{} {}: undecodable arguments: {}", call.clientAddress(), OpCode.name(step.opcode()),
-                        e.getMessage());
+                logError(step.opcode(), undecodable(e));
             } catch (RuntimeException e) {
                 fail(mark, step, NfsStatus.NFS4ERR_SERVERFAULT);
                 log.error("{} {}: internal error", call.clientAddress(), OpCode.name(step.opcode()), e);
@@ -240,6 +238,11 @@ public final class CompoundProcessor {
             lastStatus = status;
             out.reset(mark);
             out.writeInt(step.resultOpcode()).writeInt(status);
+        }
+
+        /** Arguments a client sent that do not decode: its error, logged as such (it could send them on every request). */
+        private static NfsException undecodable(XdrException e) {
+            return new NfsException(NfsStatus.NFS4ERR_BADXDR, "undecodable arguments: " + e.getMessage());
         }
 
         private void logError(int opcode, NfsException e) {

@@ -18,6 +18,7 @@ import org.nixnfs.server.testing.CompoundReply;
 import org.nixnfs.server.testing.Nfs4TestClient;
 import org.nixnfs.server.testing.RpcTestClient;
 import org.nixnfs.server.testing.TestStore;
+import org.nixnfs.store.testing.LogCapture;
 
 /**
  * Hostile and malformed input over a real socket: every case gets a precise error (or its
@@ -163,6 +164,32 @@ class BadInputTest extends SharedServerTest {
             r.ok(24);
             assertEquals(NFS4ERR_BADXDR, r.next(15));
         }
+        assertStillServing();
+    }
+
+    /**
+     * What a client may send on every request leaves no line in the log at the default level, so
+     * no client can flood it: NfsErrorLog's levels, seen through the real server and backend.
+     */
+    @Test
+    void repeatedHostileRequestsLeaveNoLogLine() throws Exception {
+        String captured;
+        try (LogCapture log = new LogCapture();
+                Nfs4TestClient c = Nfs4TestClient.connect(server.address(), 1)) {
+            byte[] dir = c.lookup(TestStore.exportPath(store.tool));
+            for (int i = 0; i < 200; i++) {
+                assertEquals(NFS4ERR_BADXDR, c.compound(c.newCompound().putRootFh().op(15).i32(1000).i32(0x61616161)).status());
+                assertEquals(NFS4ERR_BADHANDLE, putFhStatus(c, new byte[] {1, 2, 3}));
+                assertEquals(NFS4ERR_BADNAME, c.compound(c.newCompound().putFh(dir).lookup("..")).status());
+                assertEquals(NFS4ERR_NOENT, c.compound(c.newCompound().putFh(dir).lookup("no-such-name")).status());
+                assertEquals(NFS4ERR_ROFS, c.compound(c.newCompound().putFh(dir).op(28).string("bin")).status());
+            }
+            captured = log.text();
+        }
+        String[] lines = captured.lines()
+                .filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains(".nfs4."))
+                .toArray(String[]::new);
+        assertEquals(0, lines.length, "1,000 refused requests logged:\n" + String.join("\n", lines));
         assertStillServing();
     }
 
