@@ -82,6 +82,18 @@ final class SecurityOptions {
             description = "Lock states all clients together may hold. Default: ${DEFAULT-VALUE}.")
     int maxLocks;
 
+    @Option(names = "--max-delegations-per-client", paramLabel = "N", converter = PositiveIntConverter.class,
+            defaultValue = "" + StateLimits.Builder.DEFAULT_MAX_DELEGATIONS_PER_CLIENT,
+            description = "Read delegations one client may hold; beyond them its OPENs succeed with no delegation "
+                    + "(Linux returns delegations beyond about 5,000 itself). Default: ${DEFAULT-VALUE}.")
+    int maxDelegationsPerClient;
+
+    @Option(names = "--max-delegations", paramLabel = "N", converter = PositiveIntConverter.class,
+            defaultValue = "" + StateLimits.Builder.DEFAULT_MAX_DELEGATIONS,
+            description = "Read delegations all clients together may hold; beyond them OPENs succeed with no "
+                    + "delegation. Default: ${DEFAULT-VALUE}.")
+    int maxDelegations;
+
     @Option(names = "--admin-token-file", paramLabel = "FILE",
             description = "File whose first line is the bearer token the admin API's GC, pin and usage endpoints "
                     + "require (metrics, health and GC plans stay open). Needed when --admin-listen is not on loopback. "
@@ -98,7 +110,8 @@ final class SecurityOptions {
         }
         StateLimits limits = StateLimits.builder().maxClients(maxClients).maxClientsPerAddress(maxClientsPerAddress)
                 .maxSessionsPerClient(maxSessionsPerClient).maxOpensPerClient(maxOpensPerClient).maxOpens(maxOpens)
-                .maxLocksPerClient(maxLocksPerClient).maxLocks(maxLocks).build();
+                .maxLocksPerClient(maxLocksPerClient).maxLocks(maxLocks)
+                .maxDelegationsPerClient(maxDelegationsPerClient).maxDelegations(maxDelegations).build();
         return SecuritySettings.builder().allow(allowList).requirePrivilegedPort(requirePrivilegedPort)
                 .maxConnectionsPerClient(maxConnectionsPerClient).stalledRecordTimeout(stalledRecordTimeout)
                 .idleTimeout(idleTimeout).stateLimits(limits).adminTokenFile(adminTokenFile).build();

@@ -435,7 +435,8 @@ class KubernetesManifestsTest {
     private static final List<String> SECURITY_AND_DELEGATION_OPTIONS = List.of("--allow", "--delegations",
             "--admin-token-file", "--max-connections", "--max-connections-per-client", "--stalled-record-timeout",
             "--idle-timeout", "--require-privileged-port", "--max-clients", "--max-clients-per-address",
-            "--max-sessions-per-client", "--max-opens-per-client", "--max-opens", "--max-locks-per-client", "--max-locks");
+            "--max-sessions-per-client", "--max-opens-per-client", "--max-opens", "--max-locks-per-client", "--max-locks",
+            "--max-delegations-per-client", "--max-delegations");
     /** An option offered in a comment of the args list: "# - --name[=value]". */
     private static final Pattern OFFERED_OPTION = Pattern.compile("^\\s*#\\s*- (--[a-z-]+(?:=\\S+)?)", Pattern.MULTILINE);
 

@@ -189,7 +189,7 @@ class SystemdUnitsTest {
                         .parseArgs(all.toArray(String[]::new));
                 assertTrue(offered.subcommand().unmatched().isEmpty(), "the options the env file offers: " + all);
                 for (String option : List.of("--delegations", "--require-privileged-port", "--max-connections",
-                        "--max-sessions-per-client", "--max-locks")) {
+                        "--max-sessions-per-client", "--max-locks", "--max-delegations-per-client", "--max-delegations")) {
                     assertTrue(offered.subcommand().hasMatchedOption(option), "the env file offers " + option);
                 }
             }

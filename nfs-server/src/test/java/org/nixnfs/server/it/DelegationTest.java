@@ -22,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nixnfs.gc.GcPlan;
 import org.nixnfs.gc.GcRunResult;
 import org.nixnfs.server.NixnfsServer;
+import org.nixnfs.server.SecuritySettings;
+import org.nixnfs.server.nfs4.state.StateLimits;
 import org.nixnfs.server.testing.CompoundReply;
 import org.nixnfs.server.testing.MutableClock;
 import org.nixnfs.server.testing.Nfs4TestClient;
@@ -41,6 +43,9 @@ class DelegationTest {
     static final int NFS4ERR_LOCKS_HELD = 10037;
     static final int NFS4ERR_DELEG_REVOKED = 10087;
     static final int SEQ4_STATUS_RECALLABLE_STATE_REVOKED = 0x40;
+    /** OPEN4_SHARE_ACCESS_READ with OPEN4_SHARE_ACCESS_WANT_READ_DELEG. */
+    static final int READ_WANTING_DELEGATION = 0x0001 | 0x0100;
+    static final int WND4_RESOURCE = 2;
 
     @Test
     void grantedOverABackchannelRecalledByGcReturnedOrRevoked(@TempDir Path dir) throws Exception {
@@ -138,6 +143,45 @@ class DelegationTest {
         }
     }
 
+
+    /**
+     * The delegation limits (serve's --max-delegations-per-client and --max-delegations): over
+     * one, the OPEN succeeds with no delegation, OPEN_DELEGATE_NONE_EXT with WND4_RESOURCE to a
+     * client that asked for one (RFC 8881 section 18.16.3), plain OPEN_DELEGATE_NONE to one that
+     * did not. A returned delegation makes room again.
+     */
+    @Test
+    void overADelegationLimitTheOpenSucceedsWithoutOne(@TempDir Path dir) throws Exception {
+        NixStoreFixture nix = NixStoreFixture.create(dir);
+        StorePath files = nix.build(NixStoreFixture.derivation("deleg-limits",
+                "/bin/mkdir $out; printf a > $out/a; printf b > $out/b; printf c > $out/c")).get(0);
+        StateLimits limits = StateLimits.builder().maxDelegationsPerClient(2).maxDelegations(3).build();
+        NixnfsServer.Config config = NixnfsServer.Config.builder(nix.storeRoot(), new InetSocketAddress("127.0.0.1", 0),
+                Files.createDirectories(dir.resolve("state")))
+                .security(SecuritySettings.builder().stateLimits(limits).build()).build();
+        try (NixnfsServer server = NixnfsServer.start(config);
+             Nfs4TestClient a = Nfs4TestClient.connectWithBackchannel(server.address(), 2);
+             Nfs4TestClient b = Nfs4TestClient.connectWithBackchannel(server.address(), 1)) {
+            byte[] path = a.lookup("/nix/store/" + files.baseName());
+            Nfs4TestClient.Opened a1 = a.open(path, "a", READ_WANTING_DELEGATION);
+            assertNotNull(a1.delegation());
+            assertNotNull(a.open(path, "b", READ_WANTING_DELEGATION).delegation());
+            Nfs4TestClient.Opened a3 = a.open(path, "c", READ_WANTING_DELEGATION);
+            assertNull(a3.delegation(), "2 per client");
+            assertEquals(WND4_RESOURCE, a3.whyNone(), "the client asked for one: told why it got none");
+            assertArrayEquals("c".getBytes(), a.readAll(a3.fh(), a3.seqid(), a3.other(), 4096), "opened all the same");
+
+            assertNotNull(b.open(path, "a").delegation(), "another client: the third on the server");
+            Nfs4TestClient.Opened b2 = b.open(path, "b");
+            assertNull(b2.delegation(), "3 on the server");
+            assertEquals(-1, b2.whyNone(), "no 'want' bits: plain OPEN_DELEGATE_NONE");
+            assertArrayEquals("b".getBytes(), b.readAll(b2.fh(), b2.seqid(), b2.other(), 4096), "opened all the same");
+            assertEquals(3, server.state().delegations().count());
+
+            assertEquals(0, a.delegReturn(a1.fh(), a1.delegation().seqid(), a1.delegation().other()));
+            assertNotNull(b.open(path, "c").delegation(), "a returned delegation makes room");
+        }
+    }
 
     /** TEST_STATEID of one stateid: its status. */
     private static int testStateId(Nfs4TestClient c, Nfs4TestClient.Delegated d) throws Exception {

@@ -1,6 +1,8 @@
 package org.nixnfs.server.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.Unpooled;
@@ -28,9 +30,10 @@ import org.nixnfs.server.testing.TestStore;
 
 /**
  * Limits lowered with {@code nixnfs serve}'s options hold, end to end: the server runs in its own
- * JVM as the launcher starts it, with at most 3 opens per client and a 1 s stalled-record
- * timeout. A client's 4th open is refused (NFS4ERR_RESOURCE in NFSv4.0, NFS4ERR_DELAY in 4.1) and
- * a connection that stops half-way through a record is closed.
+ * JVM as the launcher starts it, with at most 3 opens and 1 read delegation per client and a 1 s
+ * stalled-record timeout. A client's 4th open is refused (NFS4ERR_RESOURCE in NFSv4.0,
+ * NFS4ERR_DELAY in 4.1), its 2nd open gets no delegation, and a connection that stops half-way
+ * through a record is closed.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ServeLimitOptionsTest {
@@ -43,7 +46,7 @@ class ServeLimitOptionsTest {
                 "-cp", System.getProperty("java.class.path"), "org.nixnfs.server.cli.Main", "serve",
                 "--store-root", store.nix.storeRoot().toString(), "--state-dir", state.toString(),
                 "--listen", "127.0.0.1:0", "--admin-listen", "none", "--gc-interval", "0",
-                "--max-opens-per-client", "3", "--stalled-record-timeout", "1s")
+                "--max-opens-per-client", "3", "--max-delegations-per-client", "1", "--stalled-record-timeout", "1s")
                 .redirectErrorStream(true).start();
         try {
             InetSocketAddress server = listening(serve);
@@ -57,6 +60,13 @@ class ServeLimitOptionsTest {
                     int refused = minor == 0 ? NfsStatus.NFS4ERR_RESOURCE : NfsStatus.NFS4ERR_DELAY;
                     assertEquals(List.of(0, 0, 0, refused), statuses, "NFSv4." + minor + ": 3 opens, then refused");
                 }
+            }
+            try (Nfs4TestClient c = Nfs4TestClient.connectWithBackchannel(server, 1)) {
+                byte[] dir = c.lookup(TestStore.exportPath(store.bigDir));
+                assertNotNull(c.open(dir, "entry-0").delegation());
+                Nfs4TestClient.Opened second = c.open(dir, "entry-1");
+                assertNull(second.delegation(), "one delegation per client: the 2nd open gets none");
+                c.close(second); // and is an open all the same
             }
             try (RpcTestClient stalled = new RpcTestClient(server)) {
                 // A record header announcing 1 KiB, then 10 bytes of it, then nothing.

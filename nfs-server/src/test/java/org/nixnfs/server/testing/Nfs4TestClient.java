@@ -492,8 +492,11 @@ public final class Nfs4TestClient implements AutoCloseable {
         return m;
     }
 
-    /** An OPEN's outcome: the open stateid, the file's handle, and the read delegation's stateid or null. */
-    public record Opened(int seqid, byte[] other, byte[] fh, Delegated delegation) {
+    /**
+     * An OPEN's outcome: the open stateid, the file's handle, the read delegation's stateid or
+     * null, and why there is none when the server said (OPEN_DELEGATE_NONE_EXT's WND4 reason), else -1.
+     */
+    public record Opened(int seqid, byte[] other, byte[] fh, Delegated delegation, int whyNone) {
     }
 
     /** A read delegation's stateid. */
@@ -519,6 +522,7 @@ public final class Nfs4TestClient implements AutoCloseable {
         r.i32();
         r.bitmap();
         Delegated delegation = null;
+        int whyNone = -1;
         int type = r.i32();
         if (type == 1) { // OPEN_DELEGATE_READ: stateid, recall, an ACE
             delegation = new Delegated(r.i32(), r.fixed(12));
@@ -528,7 +532,7 @@ public final class Nfs4TestClient implements AutoCloseable {
             r.i32();
             r.string();
         } else if (type == 3) { // OPEN_DELEGATE_NONE_EXT
-            int why = r.i32();
+            int why = whyNone = r.i32();
             if (why == 1 || why == 2) {
                 r.bool();
             }
@@ -536,7 +540,7 @@ public final class Nfs4TestClient implements AutoCloseable {
             throw new AssertionError("unexpected delegation type " + type);
         }
         check(r.next(10));
-        return new Opened(seqid, other, r.opaque(), delegation);
+        return new Opened(seqid, other, r.opaque(), delegation, whyNone);
     }
 
     public void close(Opened o) throws IOException {

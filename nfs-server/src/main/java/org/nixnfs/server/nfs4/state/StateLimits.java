@@ -22,7 +22,8 @@ import org.nixnfs.server.status.NfsStatus;
  * <p>The limits: client ids on the server (confirmed or not) and made from one IP address (many
  * executors behind one NAT share one); NFSv4.1 sessions of one client (Linux uses one, more
  * with trunking); open files of one client and on the server; lock states of one client and on
- * the server.
+ * the server; read delegations of one client and on the server (over these an OPEN simply gets
+ * none, see {@link #allowDelegation}).
  */
 public final class StateLimits {
     private final int maxClients;
@@ -83,6 +84,14 @@ public final class StateLimits {
 
     public int maxLocks() {
         return maxLocks;
+    }
+
+    public int maxDelegationsPerClient() {
+        return maxDelegationsPerClient;
+    }
+
+    public int maxDelegations() {
+        return maxDelegations;
     }
 
     /**
