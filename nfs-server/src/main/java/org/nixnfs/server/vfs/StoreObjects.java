@@ -3,7 +3,6 @@ package org.nixnfs.server.vfs;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
-import io.netty.util.IllegalReferenceCountException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -265,12 +264,11 @@ final class StoreObjects {
             } catch (UncheckedIOException e) {
                 throw new NfsException(NfsStatus.NFS4ERR_IO, "cannot open " + file.diskPath(), e.getCause());
             }
-            try {
-                return f.retain();
-            } catch (IllegalReferenceCountException raced) {
-                // Evicted and closed between get() and retain(): open it again.
-                openFiles.asMap().remove(key, f);
+            if (f.tryRetain() != null) {
+                return f;
             }
+            // Evicted and closed between get() and the retain: open it again.
+            openFiles.asMap().remove(key, f);
         }
     }
 
@@ -281,11 +279,7 @@ final class StoreObjects {
         if (f == null) {
             return null;
         }
-        try {
-            return f.retain();
-        } catch (IllegalReferenceCountException raced) {
-            return null; // evicted and closed since: open() opens it again
-        }
+        return f.tryRetain(); // null if evicted and closed since: open() opens it again
     }
 
     private static void requireRegular(Node.StoreObject file) throws NfsException {
