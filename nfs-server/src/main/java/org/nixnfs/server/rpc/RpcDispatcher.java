@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RpcDispatcher.class);
+    /** What a client sent that is no RPC call: the server's answer is right, the line is for the operator. */
+    private final ThrottledWarnings malformed = new ThrottledWarnings(log, System::nanoTime);
     private static final AttributeKey<InFlight> IN_FLIGHT = AttributeKey.valueOf("nixnfs.inFlight");
     private static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.valueOf("nixnfs.clientAddress");
 
@@ -183,13 +185,13 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
     private Deferred start(Call c) {
         XdrDecoder in = new XdrDecoder(c.record);
         if (in.remaining() < 8) {
-            log.warn("{}: RPC record of {} bytes is too short to be a call, ignored", c.ch.remoteAddress(), in.remaining());
+            malformed.warn("{}: RPC record of {} bytes is too short to be a call, ignored", c.ch.remoteAddress(), in.remaining());
             return null;
         }
         c.xid = in.readInt();
         int msgType = in.readInt();
         if (msgType != Rpc.CALL) {
-            log.warn("{}: RPC message type {} (xid {}) is not a call, ignored", c.ch.remoteAddress(), msgType, c.xid);
+            malformed.warn("{}: RPC message type {} (xid {}) is not a call, ignored", c.ch.remoteAddress(), msgType, c.xid);
             return null;
         }
         c.out = new XdrEncoder(c.ch.alloc());
@@ -218,7 +220,7 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
             }
             call = new RpcCall(c.xid, program, version, procedure, cred, in, c.ch, c.ch.attr(CLIENT_ADDRESS).get());
         } catch (XdrException e) {
-            log.warn("{}: xid {}: malformed RPC call header: {}", c.ch.remoteAddress(), c.xid, e.getMessage());
+            malformed.warn("{}: xid {}: malformed RPC call header: {}", c.ch.remoteAddress(), c.xid, e.getMessage());
             c.out.reset(c.afterHeader);
             acceptedHeader(c.out, Rpc.GARBAGE_ARGS);
             return null;
@@ -247,7 +249,7 @@ public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
             c.out.reset(c.afterHeader);
             acceptedHeader(c.out, e.acceptStat());
         } catch (XdrException e) {
-            log.warn("{}: xid {}: undecodable arguments: {}", c.ch.remoteAddress(), c.xid, e.getMessage());
+            malformed.warn("{}: xid {}: undecodable arguments: {}", c.ch.remoteAddress(), c.xid, e.getMessage());
             c.out.reset(c.afterHeader);
             acceptedHeader(c.out, Rpc.GARBAGE_ARGS);
         } catch (RuntimeException e) {

@@ -193,6 +193,25 @@ class BadInputTest extends SharedServerTest {
         assertStillServing();
     }
 
+    /** Calls that are no RPC call at all are a warning for the operator, but at most one line per 10 s. */
+    @Test
+    void repeatedMalformedCallsLeaveAtMostOneLogLine() throws Exception {
+        String captured;
+        try (LogCapture log = new LogCapture(); RpcTestClient rpc = new RpcTestClient(server.address())) {
+            byte[] cred = RpcTestClient.authSysRoot();
+            for (int i = 0; i < 200; i++) {
+                var r = rpc.call(100003, 4, 1, 1, cred, Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 9}));
+                assertEquals(4, r.acceptStat(), "GARBAGE_ARGS");
+                r = rpc.call(100003, 4, 0, 1, new byte[] {0, 0, 0, 1}, Unpooled.EMPTY_BUFFER);
+                assertEquals(1, r.rejectStat(), "AUTH_ERROR");
+            }
+            captured = log.text();
+        }
+        String[] lines = captured.lines().filter(l -> l.contains("WARN") || l.contains("ERROR")).toArray(String[]::new);
+        assertTrue(lines.length <= 1, "400 malformed calls logged:\n" + String.join("\n", lines));
+        assertStillServing();
+    }
+
     @Test
     void rpcLevelErrors() throws Exception {
         try (RpcTestClient rpc = new RpcTestClient(server.address())) {
