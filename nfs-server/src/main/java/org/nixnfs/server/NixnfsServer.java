@@ -470,8 +470,8 @@ public final class NixnfsServer implements AutoCloseable {
         RpcDispatcher dispatcher = new RpcDispatcher(List.of(new Nfs4Program(processor)), workers, 256, 8 << 20);
         p.gate = new ClientGate(security.allow(), security.requirePrivilegedPort(), security.maxConnectionsPerClient());
         p.listener = p.closeLater(new NfsServer(config.listen(), dispatcher, p.reverseCalls, p.gate,
-                new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(), 120,
-                        security.stalledRecordTimeout(), security.idleTimeout())));
+                new NfsServer.Options(config.ioThreads(), limits.maxRequestSize() + 4096, config.maxConnections(),
+                        security.replyTimeout(), security.stalledRecordTimeout(), security.idleTimeout())));
     }
 
     /**

@@ -45,6 +45,12 @@ final class SecurityOptions {
                     + "knfsd does; the client reconnects when it needs to). Default: ${DEFAULT-VALUE}.")
     Duration idleTimeout;
 
+    @Option(names = "--reply-timeout", paramLabel = "DURATION", defaultValue = "2m",
+            converter = PositiveDurationConverter.class,
+            description = "A connection whose client takes none of its pending replies for this long is closed "
+                    + "(the replies are buffered meanwhile). Default: ${DEFAULT-VALUE}.")
+    Duration replyTimeout;
+
     @Option(names = "--max-clients", paramLabel = "N", converter = PositiveIntConverter.class,
             defaultValue = "" + StateLimits.Builder.DEFAULT_MAX_CLIENTS,
             description = "NFSv4 client ids on the server; a new one first displaces the oldest unconfirmed one, "
@@ -114,6 +120,6 @@ final class SecurityOptions {
                 .maxDelegationsPerClient(maxDelegationsPerClient).maxDelegations(maxDelegations).build();
         return SecuritySettings.builder().allow(allowList).requirePrivilegedPort(requirePrivilegedPort)
                 .maxConnectionsPerClient(maxConnectionsPerClient).stalledRecordTimeout(stalledRecordTimeout)
-                .idleTimeout(idleTimeout).stateLimits(limits).adminTokenFile(adminTokenFile).build();
+                .idleTimeout(idleTimeout).replyTimeout(replyTimeout).stateLimits(limits).adminTokenFile(adminTokenFile).build();
     }
 }

@@ -4,7 +4,6 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.timeout.WriteTimeoutException;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,8 +21,6 @@ public final class ErrorHandler extends ChannelInboundHandlerAdapter {
         Object peer = ctx.channel().remoteAddress();
         if (cause instanceof DecoderException) {
             log.warn("{}: closing connection: {}", peer, cause.getCause() != null ? cause.getCause().getMessage() : cause.getMessage());
-        } else if (cause instanceof WriteTimeoutException) {
-            log.warn("{}: closing connection: the client did not read its replies in time", peer);
         } else if (cause instanceof IOException) {
             log.debug("{}: connection error: {}", peer, cause.toString());
         } else {

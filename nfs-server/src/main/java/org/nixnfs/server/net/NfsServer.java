@@ -10,7 +10,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.timeout.WriteTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -22,8 +21,9 @@ import org.nixnfs.server.rpc.RpcDispatcher;
 /**
  * The TCP listener. A connection the {@link ClientGate} refuses is closed as it is accepted, before
  * it is registered or has a pipeline; the others get this pipeline, in order:
- * connection limit → idle/stalled-record close → record marking decode → record marking encode → write timeout →
- * replies to our backchannel calls ({@link ReverseCalls}) → RPC dispatch (to the worker pool) → error handling.
+ * connection limit → watchdog (closes stalled, idle and not-reading connections) → record marking decode →
+ * record marking encode → replies to our backchannel calls ({@link ReverseCalls}) → RPC dispatch (on the event
+ * loop, then the worker pool) → error handling.
  *
  * <p>NIO, not epoll: Netty's NIO transport hands a {@link io.netty.channel.FileRegion} to
  * {@code FileChannel.transferTo} on the socket itself, which is sendfile(2), for our shared
@@ -36,7 +36,7 @@ public final class NfsServer implements AutoCloseable {
     private final ConnectionLimiter limiter;
 
     /** Limits per connection and for the listener. */
-    public record Options(int ioThreads, int maxRecordSize, int maxConnections, int writeTimeoutSeconds,
+    public record Options(int ioThreads, int maxRecordSize, int maxConnections, Duration replyTimeout,
                           Duration stalledRecordTimeout, Duration idleTimeout) {
     }
 
@@ -68,11 +68,11 @@ public final class NfsServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         RecordMarkingDecoder decoder = new RecordMarkingDecoder(options.maxRecordSize());
                         ch.pipeline().addLast("limit", limiter)
-                                .addLast("idle", new IdleConnectionCloser(decoder, options.stalledRecordTimeout(),
-                                        options.idleTimeout()))
+                                .addLast("watchdog", new ConnectionWatchdog(options.stalledRecordTimeout(),
+                                        options.replyTimeout(), options.idleTimeout(), decoder::holdsPartialRecord,
+                                        () -> RpcDispatcher.callsInFlight(ch)))
                                 .addLast("record-decoder", decoder)
                                 .addLast("record-encoder", encoder)
-                                .addLast("write-timeout", new WriteTimeoutHandler(options.writeTimeoutSeconds(), TimeUnit.SECONDS))
                                 .addLast("reverse-calls", reverseCalls)
                                 .addLast("rpc", dispatcher)
                                 .addLast("errors", errors);

@@ -16,9 +16,14 @@ import java.util.List;
  * never copies file contents through the Java heap) between ordinary {@link ByteBuf}s for
  * everything else. {@link #mark()} / {@link #reset(long)} let an operation that fails half-way
  * take back what it wrote.
+ *
+ * <p>The first buffer starts {@value #HEADROOM} bytes in (its reader index), room that RPC record
+ * marking fills with the record mark, so that a reply goes out as one buffer, not two.
  */
 public final class XdrEncoder implements AutoCloseable {
     private static final byte[] ZERO_PAD = new byte[4];
+    /** Room left in front of the first buffer: an RPC record mark. */
+    public static final int HEADROOM = 4;
     private final ByteBufAllocator alloc;
     private final List<Object> parts = new ArrayList<>();
     private ByteBuf current;
@@ -26,6 +31,7 @@ public final class XdrEncoder implements AutoCloseable {
     public XdrEncoder(ByteBufAllocator alloc) {
         this.alloc = alloc;
         this.current = alloc.buffer(512);
+        current.writerIndex(HEADROOM).readerIndex(HEADROOM);
     }
 
     public XdrEncoder writeInt(int v) {

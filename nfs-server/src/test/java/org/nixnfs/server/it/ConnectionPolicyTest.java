@@ -13,6 +13,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,8 +25,8 @@ import org.nixnfs.server.testing.TestStore;
 
 /**
  * --require-privileged-port, and connections that sit silent: a server with short timeouts
- * (half a record for 1 s, nothing at all for 2 s) closes them, and a client that keeps working
- * is not taken for one.
+ * (half a record for 1 s, nothing at all for 2 s, replies not taken for 1 s) closes them, and a
+ * client that keeps working is not taken for one.
  */
 class ConnectionPolicyTest {
     static TestStore store;
@@ -37,7 +38,8 @@ class ConnectionPolicyTest {
         server = NixnfsServer.start(NixnfsServer.Config.builder(store.nix.storeRoot(),
                 new InetSocketAddress("127.0.0.1", 0), Files.createTempDirectory("nixnfs-state"))
                 .security(SecuritySettings.builder().requirePrivilegedPort(true)
-                        .stalledRecordTimeout(Duration.ofSeconds(1)).idleTimeout(Duration.ofSeconds(2)).build())
+                        .stalledRecordTimeout(Duration.ofSeconds(1)).idleTimeout(Duration.ofSeconds(2))
+                        .replyTimeout(Duration.ofSeconds(1)).build())
                 .build());
     }
 
@@ -62,6 +64,10 @@ class ConnectionPolicyTest {
             }
         }
         throw new AssertionError("no free port below 1024");
+    }
+
+    static double openConnections() {
+        return server.metrics().get("nixnfs.nfs.connections").gauge().value();
     }
 
     static boolean closedWithin(Socket s, int millis) throws IOException {
@@ -106,6 +112,46 @@ class ConnectionPolicyTest {
             }
             assertTrue(closedWithin(half, 30_000), "half a record, then silence: closed");
             assertTrue(closedWithin(idle, 30_000), "no bytes at all: closed after the idle timeout");
+        }
+    }
+
+    @Test
+    void aClientThatTakesNoRepliesIsClosed() throws Exception {
+        double before = openConnections();
+        try (Socket deaf = privileged()) {
+            waitFor(() -> openConnections() == before + 1, "the connection is counted");
+            // NULL calls, as fast as the socket takes them, and not one reply read: the socket
+            // buffers fill, the server's replies queue up and stay there.
+            Thread caller = new Thread(() -> {
+                byte[] calls = new byte[44 * 1024];
+                ByteBuffer b = ByteBuffer.wrap(calls);
+                for (int i = 0; i < 1024; i++) {
+                    b.putInt(0x80000028).putInt(i).putInt(0).putInt(2).putInt(100003).putInt(4).putInt(0)
+                            .putLong(0).putLong(0);
+                }
+                try {
+                    for (int round = 0; round < 100_000; round++) {
+                        deaf.getOutputStream().write(calls);
+                    }
+                } catch (IOException e) {
+                    // the server closed it: what this test waits for
+                }
+            }, "deaf-client");
+            caller.setDaemon(true);
+            caller.start();
+            waitFor(() -> openConnections() == before, "the server closes the connection whose replies pile up");
+            caller.join(30_000);
+            assertTrue(!caller.isAlive(), "the client's writes fail once the server has closed the connection");
+        }
+    }
+
+    static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
+        long end = System.nanoTime() + 60_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("not within 60 s: " + what);
+            }
+            Thread.sleep(20);
         }
     }
 }
