@@ -112,7 +112,7 @@ public final class ConnectionWatchdog extends ChannelDuplexHandler {
         if (check != null) {
             return;
         }
-        long now = System.nanoTime();
+        long now = ctx.executor().ticker().nanoTime();
         lastReadNanos = now;
         lastWriteNanos = now;
         check = ctx.executor().scheduleAtFixedRate(() -> check(ctx), periodNanos, periodNanos, TimeUnit.NANOSECONDS);
@@ -129,7 +129,7 @@ public final class ConnectionWatchdog extends ChannelDuplexHandler {
             stop();
             return;
         }
-        long now = System.nanoTime();
+        long now = ctx.executor().ticker().nanoTime(); // the event loop's clock, which tests can move
         if (reads != seenReads) {
             seenReads = reads;
             lastReadNanos = now;
