@@ -97,6 +97,6 @@ grep -q 'GC freed' <<<"$journal" || fail "no GC line in the journal"
 grep -E 'Serving /nix/store|GC freed|deleted|removed' <<<"$journal" | tail -n 8 >&2
 # Headroom, reported (not asserted): the peak of all services since boot (the GC job's included), and of
 # the server since its last start; kernel cgroup v2 counters.
-peak_mib() { echo $(( $(cat "/sys/fs/cgroup/system.slice/${1}memory.peak" 2>/dev/null || echo 0) >> 20 )); }
+peak_mib() { echo $(( $(cat "/sys/fs/cgroup/system.slice/${1:-}memory.peak" 2>/dev/null || echo 0) >> 20 )); }
 say "memory: $(awk '/^MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB in the VM; peak of all services $(peak_mib) MiB, of nixnfs.service $(peak_mib nixnfs.service/) MiB"
 say "all passed"
