@@ -24,8 +24,10 @@ import picocli.CommandLine;
 
 /**
  * deploy/systemd: {@code systemd-analyze verify} accepts every unit without a warning, the
- * service's exposure score stays low, the hardening the design asks for is there, and the
- * command lines the units run parse with nixnfs' own command line.
+ * service's exposure score stays low, the hardening the design asks for is there (a filtered
+ * system call fails with EPERM, never kills a JVM with SIGSYS), the units' JVM options start a JVM,
+ * the GC job's heap fits its MemoryMax=, and the command lines the units run parse with nixnfs'
+ * own command line.
  */
 class SystemdUnitsTest {
     static Path units;
@@ -153,9 +155,8 @@ class SystemdUnitsTest {
         return words;
     }
 
-    /** The units' command lines with the variables as the env file sets them: nixnfs' own parser must accept them. */
-    @Test
-    void commandLinesParseWithTheDefaultsOfTheEnvFile() throws Exception {
+    /** The variables the env file sets, in its order. */
+    static Map<String, String> envFile() throws IOException {
         Map<String, String> env = new LinkedHashMap<>();
         for (String line : Files.readString(units.resolve("nixnfs.env")).split("\n")) {
             if (!line.isBlank() && !line.startsWith("#")) {
@@ -163,6 +164,46 @@ class SystemdUnitsTest {
                 env.put(line.substring(0, eq), line.substring(eq + 1));
             }
         }
+        return env;
+    }
+
+    /** A call outside a unit's SystemCallFilter= must fail with an error the JVM handles, not kill it with SIGSYS. */
+    @Test
+    void filteredSystemCallsFailInsteadOfKilling() throws Exception {
+        for (Path u : RepoFiles.list(units, ".service")) {
+            Map<String, List<String>> s = settings(Files.readString(u));
+            if (s.containsKey("SystemCallFilter")) {
+                assertEquals(List.of("EPERM"), s.get("SystemCallErrorNumber"), u.getFileName().toString());
+            }
+        }
+    }
+
+    /** The JVM options the units give start a JVM (this one, Java 17), and the GC job's heap fits under its MemoryMax=. */
+    @Test
+    void jvmOptionsStartAJvmAndTheGcJobFitsItsMemoryBound() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String gcExec = settings(Files.readString(units.resolve("nixnfs-gc.service"))).get("ExecStart").get(0);
+        List<String> gcWords = List.of(gcExec.trim().split("\\s+"));
+        List<String> gcOptions = gcWords.subList(1, gcWords.indexOf("-jar"));
+        for (List<String> options : List.of(List.of(envFile().get("NIXNFS_JAVA_OPTS").split(" ")), gcOptions)) {
+            List<String> cmd = new ArrayList<>(List.of(java));
+            cmd.addAll(options);
+            cmd.add("-version");
+            Run r = run(work, cmd.toArray(String[]::new));
+            assertEquals(0, r.exit(), options + ":\n" + r.out());
+        }
+        String xmx = gcOptions.stream().filter(o -> o.startsWith("-Xmx")).findFirst().orElseThrow();
+        List<String> memoryMax = settings(Files.readString(units.resolve("nixnfs-gc.service"))).get("MemoryMax");
+        assertTrue(memoryMax != null && memoryMax.get(0).endsWith("M"), "the GC job's memory is bounded in MiB: " + memoryMax);
+        long heapMiB = Long.parseLong(xmx.substring(4, xmx.length() - 1));
+        assertTrue(xmx.endsWith("m") && 2 * heapMiB <= Long.parseLong(memoryMax.get(0).replace("M", "")),
+                "the GC job's heap " + xmx + " leaves room under MemoryMax=" + memoryMax.get(0) + " for the rest of the JVM");
+    }
+
+    /** The units' command lines with the variables as the env file sets them: nixnfs' own parser must accept them. */
+    @Test
+    void commandLinesParseWithTheDefaultsOfTheEnvFile() throws Exception {
+        Map<String, String> env = envFile();
         assertEquals(List.of("NIXNFS_LISTEN", "NIXNFS_ALLOW", "NIXNFS_ADMIN_LISTEN", "NIXNFS_GC_INTERVAL", "NIXNFS_OPTS", "NIXNFS_JAVA_OPTS"),
                 List.copyOf(env.keySet()));
         for (String unit : List.of("nixnfs.service", "nixnfs-gc.service")) {
