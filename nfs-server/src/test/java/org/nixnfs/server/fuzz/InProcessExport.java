@@ -110,7 +110,10 @@ final class InProcessExport {
         return replies;
     }
 
-    /** Outbound, each reply is its 4-byte record mark and then its parts (buffers, file regions). */
+    /**
+     * Outbound, each reply is a 4-byte record mark and then its bytes, in however many parts
+     * (buffers, file regions for READ data; the mark shares the first buffer).
+     */
     private static List<Reply> drain(EmbeddedChannel ch) {
         List<Reply> replies = new ArrayList<>();
         ByteBuf body = null;
@@ -118,21 +121,29 @@ final class InProcessExport {
         Object m;
         while ((m = ch.readOutbound()) != null) {
             try {
-                if (left == 0) {
-                    left = ((ByteBuf) m).readInt() & 0x7fffffffL;
-                    body = Unpooled.buffer();
-                } else if (m instanceof ByteBuf b) {
-                    left -= b.readableBytes();
-                    body.writeBytes(b);
+                if (m instanceof ByteBuf b) {
+                    while (b.isReadable()) {
+                        if (body == null) {
+                            left = b.readInt() & 0x7fffffffL;
+                            body = Unpooled.buffer();
+                        }
+                        int n = (int) Math.min(left, b.readableBytes());
+                        body.writeBytes(b, n);
+                        left -= n;
+                        if (left == 0) {
+                            replies.add(parse(body));
+                            body = null;
+                        }
+                    }
                 } else {
                     left -= ((FileRegion) m).count(); // READ data sent with sendfile
+                    if (left == 0) {
+                        replies.add(parse(body));
+                        body = null;
+                    }
                 }
             } finally {
                 ReferenceCountUtil.release(m);
-            }
-            if (left == 0 && body != null) {
-                replies.add(parse(body));
-                body = null;
             }
         }
         return replies;
