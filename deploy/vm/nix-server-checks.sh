@@ -63,6 +63,14 @@ kill -STOP "$pid"
 wait_for "nixnfs-healthcheck.timer has restarted nixnfs" 300 back_with_new_pid "$pid"
 journalctl -u nixnfs-healthcheck --no-pager | grep -q 'restarting nixnfs.service' \
   || fail "the restart did not come from nixnfs-healthcheck"
+# The probe that asked for the restart ended on its own (it must not be stopped by that restart: no
+# "status=15/TERM", "Failed with result 'signal'").
+probe_done() { [[ $(systemctl show -p ActiveState --value nixnfs-healthcheck.service) != activating ]]; }
+wait_for "the health check that restarted nixnfs has ended" 60 probe_done
+[[ $(systemctl is-failed nixnfs-healthcheck.service) != failed ]] \
+  || fail "nixnfs-healthcheck.service failed: $(systemctl show -p Result --value nixnfs-healthcheck.service)"
+! journalctl -u nixnfs-healthcheck --no-pager | grep -E "Failed with result|status=15/TERM" \
+  || fail "a health check was killed"
 
 say "the GC timer's service deletes dead paths through nix-daemon and a dead rules_nixpkgs root"
 systemctl is-active --quiet nixnfs-gc.timer || fail "nixnfs-gc.timer is not active"
@@ -72,6 +80,7 @@ ssh -n nix-server nix-store --add-root '~/rules_nixpkgs_gcroots/old-tool' -r "$o
 # Making a root counts as a use (a re-push): this one was made a month ago, and nobody read the path since.
 touch -h -d '30 days ago' /var/lib/nix-push/rules_nixpkgs_gcroots/old-tool
 junk=$(push junk.txt "pushed, never used, never rooted")
+junk_sum=$(sha256sum < "$junk")
 pushed=$SECONDS
 remount # the tool is read again, after the restarts: in use
 [[ $(cat "/mnt/executor/${tool#/nix/store/}") == "the tool in use" ]] || fail "the tool is not readable"
@@ -89,6 +98,19 @@ for p in "$old" "$junk"; do
 done
 nix-store --check-validity "$tool" || fail "GC deleted the tool in use"
 [[ ! -L /var/lib/nix-push/rules_nixpkgs_gcroots/old-tool ]] || fail "the dead rules_nixpkgs root is still there"
+
+say "a path GC moved to the cold tier comes back by itself when an executor reads it (fault-in)"
+# The runbook lets the non-trusted nixnfs user fetch from the cold tier through nix-daemon
+# (trusted-substituters, extra-trusted-public-keys): nixnfs must not warn that fault-in will fail.
+! journalctl -u nixnfs -u nix-daemon --no-pager | grep -E 'fault-in will fail|ignoring untrusted substituter|will not trust the key' \
+  || fail "nix-daemon would ignore nixnfs' cold tier or its key"
+remount # a fresh mount: nothing about the deleted path cached
+fetched=$SECONDS
+[[ $(sha256sum < "/mnt/executor/${junk#/nix/store/}") == "$junk_sum" ]] \
+  || fail "$junk did not come back with its content over NFS"
+say "read back over NFS in $((SECONDS - fetched)) s (LOOKUP, fault-in from the cold tier, READ)"
+nix-store --check-validity "$junk" || fail "$junk is not valid again after fault-in"
+journalctl -u nixnfs --no-pager | grep -i "${junk#/nix/store/}" | tail -n 3 >&2 || true
 
 say "journalctl -u nixnfs shows the starts and the GC run"
 journal=$(journalctl -u nixnfs --no-pager)

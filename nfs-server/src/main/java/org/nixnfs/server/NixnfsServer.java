@@ -433,7 +433,8 @@ public final class NixnfsServer implements AutoCloseable {
         }
         try {
             DaemonTrust.check(fetch.substituters(), fetch.trustedPublicKeys()).forEach(problem -> log.warn(
-                    "{}: fault-in will fail; add the user to trusted-users in nix.conf (README, \"Fault-in\")", problem));
+                    "{}: fault-in will fail; in nix.conf, list the cache in trusted-substituters and its key in "
+                    + "trusted-public-keys, or add the user to trusted-users (README, \"Fault-in\")", problem));
         } catch (IOException e) {
             log.warn("cannot tell whether the nix-daemon trusts this user for fault-in: {}", e.getMessage());
         }

@@ -2,6 +2,7 @@ package org.nixnfs.server.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -139,7 +140,15 @@ class SystemdUnitsTest {
         assertTrue(s.get("After").get(0).contains("nix-daemon.service"));
         assertTrue(s.get("Wants").get(0).contains("nix-daemon.service"));
         assertTrue(s.get("ExecStartPost").get(0).contains("/readyz"), "a health check at start");
-        assertTrue(Files.readString(units.resolve("nixnfs-healthcheck.service")).contains("/healthz"));
+        Map<String, List<String>> probe = settings(Files.readString(units.resolve("nixnfs-healthcheck.service")));
+        assertTrue(probe.get("ExecStart").get(0).contains("/healthz"));
+        // A restart of nixnfs propagates to units that require it: the probe would kill itself.
+        assertNull(probe.get("Requisite"), "the probe restarts nixnfs: it must not depend on it");
+        assertNull(probe.get("Requires"), "the probe restarts nixnfs: it must not depend on it");
+        assertNull(probe.get("BindsTo"), "the probe restarts nixnfs: it must not depend on it");
+        assertTrue(probe.get("ExecStart").get(0).contains("is-active --quiet nixnfs.service || exit 0"),
+                "a stopped nixnfs is left stopped");
+        assertTrue(probe.get("ExecStart").get(0).contains("restart --no-block"), "the probe does not wait for its own restart");
         assertTrue(Files.readString(units.resolve("nixnfs-gc.timer")).contains("OnCalendar="));
         assertTrue(Files.readString(units.resolve("nixnfs.sysusers.conf")).contains("u nixnfs "));
     }
