@@ -9,9 +9,9 @@ import java.net.InetSocketAddress;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import org.nixnfs.server.rpc.ThrottledWarnings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,13 +21,12 @@ import org.slf4j.LoggerFactory;
  * read), whether it may go on:
  * its address must be in the allow-list, its source port privileged if that is required, and its
  * address must not hold too many connections already. A refused connection is closed at once,
- * counted by reason, and logged at most once per {@link #LOG_INTERVAL_NANOS} (a scan or a
- * connection flood must not flood the log as well).
+ * counted by reason, and logged at most once per {@link ThrottledWarnings#INTERVAL_NANOS} (a scan
+ * or a connection flood must not flood the log as well).
  */
 @ChannelHandler.Sharable
 public final class ClientGate extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientGate.class);
-    static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /** Why a connection was refused; the metric's {@code reason} tag. */
     public enum Refusal {
@@ -47,11 +46,9 @@ public final class ClientGate extends ChannelInboundHandlerAdapter {
     private final AllowList allow;
     private final boolean requirePrivilegedPort;
     private final int maxPerAddress;
-    private final LongSupplier nanoTime;
+    private final ThrottledWarnings refusals;
     private final Map<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
     private final Map<Refusal, AtomicLong> refused = new EnumMap<>(Refusal.class);
-    private final AtomicLong nextLogNanos;
-    private final AtomicLong unlogged = new AtomicLong();
 
     public ClientGate(AllowList allow, boolean requirePrivilegedPort, int maxPerAddress) {
         this(allow, requirePrivilegedPort, maxPerAddress, System::nanoTime);
@@ -61,8 +58,7 @@ public final class ClientGate extends ChannelInboundHandlerAdapter {
         this.allow = allow;
         this.requirePrivilegedPort = requirePrivilegedPort;
         this.maxPerAddress = maxPerAddress;
-        this.nanoTime = nanoTime;
-        this.nextLogNanos = new AtomicLong(nanoTime.getAsLong());
+        this.refusals = new ThrottledWarnings(log, "refusals", nanoTime);
         for (Refusal r : Refusal.values()) {
             refused.put(r, new AtomicLong());
         }
@@ -118,15 +114,7 @@ public final class ClientGate extends ChannelInboundHandlerAdapter {
     }
 
     private void logRefusal(InetSocketAddress remote, Refusal refusal) {
-        long now = nanoTime.getAsLong();
-        long next = nextLogNanos.get();
-        if (now - next < 0 || !nextLogNanos.compareAndSet(next, now + LOG_INTERVAL_NANOS)) {
-            unlogged.incrementAndGet();
-            return;
-        }
-        long others = unlogged.getAndSet(0);
-        log.warn("refused a connection from {}: {}{}", remote, refusal.why,
-                others == 0 ? "" : " (and " + others + " other refusals not logged since the last such line)");
+        refusals.warn("refused a connection from {}: {}", remote, refusal.why);
     }
 
     /** Connections refused so far for this reason. */

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.nixnfs.server.rpc.ThrottledWarnings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,6 +12,7 @@ import org.slf4j.LoggerFactory;
 @ChannelHandler.Sharable
 public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimiter.class);
+    private final ThrottledWarnings refusals = new ThrottledWarnings(log, "refusals");
     private final int maxConnections;
     private final AtomicInteger open = new AtomicInteger();
 
@@ -21,7 +23,7 @@ public final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         if (open.incrementAndGet() > maxConnections) {
-            log.warn("{}: refused, {} connections are open already", ctx.channel().remoteAddress(), maxConnections);
+            refusals.warn("{}: refused, {} connections are open already", ctx.channel().remoteAddress(), maxConnections);
             ctx.close();
             return;
         }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import org.nixnfs.server.rpc.ThrottledWarnings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConnectionWatchdog extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(ConnectionWatchdog.class);
+    /** For all connections: a client can open many only to stall them. */
+    private static final ThrottledWarnings stalled = new ThrottledWarnings(log, "stalled connections closed");
+    private static final ThrottledWarnings notReading = new ThrottledWarnings(log, "connections closed for unread replies");
 
     private final long stalledRecordNanos;
     private final long replyTimeoutNanos;
@@ -143,11 +147,11 @@ public final class ConnectionWatchdog extends ChannelDuplexHandler {
         }
         boolean ourPause = !ctx.channel().config().isAutoRead();
         if (pending > 0 && now - lastWriteNanos >= replyTimeoutNanos) {
-            log.warn("{}: closing connection: the client did not take its replies for {} s",
+            notReading.warn("{}: closing connection: the client did not take its replies for {} s",
                     ctx.channel().remoteAddress(), TimeUnit.NANOSECONDS.toSeconds(replyTimeoutNanos));
             ctx.close();
         } else if (!ourPause && now - lastReadNanos >= stalledRecordNanos && holdsPartialRecord.getAsBoolean()) {
-            log.warn("{}: closing connection: it sent part of a record and then nothing", ctx.channel().remoteAddress());
+            stalled.warn("{}: closing connection: it sent part of a record and then nothing", ctx.channel().remoteAddress());
             ctx.close();
         } else if (!ourPause && pending == 0 && now - Math.max(lastReadNanos, lastWriteNanos) >= idleNanos
                 && callsInFlight.getAsInt() == 0) {

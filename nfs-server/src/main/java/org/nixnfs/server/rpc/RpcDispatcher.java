@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class RpcDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RpcDispatcher.class);
     /** What a client sent that is no RPC call: the server's answer is right, the line is for the operator. */
-    private final ThrottledWarnings malformed = new ThrottledWarnings(log, System::nanoTime);
+    private final ThrottledWarnings malformed = new ThrottledWarnings(log, "malformed calls");
     private static final AttributeKey<InFlight> IN_FLIGHT = AttributeKey.valueOf("nixnfs.inFlight");
     private static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.valueOf("nixnfs.clientAddress");
 

@@ -7,25 +7,32 @@ import org.slf4j.Logger;
 import org.slf4j.helpers.MessageFormatter;
 
 /**
- * Warnings about what clients sent, at most one line per {@link #INTERVAL_NANOS}: a client can
- * send a malformed call on every request, and one line each would let it flood the log. The next
- * line says how many were left out. (The same rule as the connection refusals of net/ClientGate.)
+ * Warnings about what clients do, at most one line per {@link #INTERVAL_NANOS} for each kind: a
+ * client can send a malformed call on every request, or open connections only to break them, and
+ * one line each would let it flood the log. The next line says how many were left out.
  */
-final class ThrottledWarnings {
-    static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+public final class ThrottledWarnings {
+    public static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     private final Logger log;
+    private final String what;
     private final LongSupplier nanoTime;
     private final AtomicLong nextNanos;
     private final AtomicLong leftOut = new AtomicLong();
 
-    ThrottledWarnings(Logger log, LongSupplier nanoTime) {
+    /** @param what the kind, plural, for the count of lines left out: "malformed calls" */
+    public ThrottledWarnings(Logger log, String what) {
+        this(log, what, System::nanoTime);
+    }
+
+    public ThrottledWarnings(Logger log, String what, LongSupplier nanoTime) {
         this.log = log;
+        this.what = what;
         this.nanoTime = nanoTime;
         this.nextNanos = new AtomicLong(nanoTime.getAsLong());
     }
 
     /** A warning in slf4j's format; it is formatted only if it is logged. */
-    void warn(String format, Object... args) {
+    public void warn(String format, Object... args) {
         long now = nanoTime.getAsLong();
         long next = nextNanos.get();
         if (now - next < 0 || !nextNanos.compareAndSet(next, now + INTERVAL_NANOS)) {
@@ -34,6 +41,6 @@ final class ThrottledWarnings {
         }
         String line = MessageFormatter.basicArrayFormat(format, args);
         long others = leftOut.getAndSet(0);
-        log.warn(others == 0 ? line : line + " (and " + others + " more malformed calls since the last such line)");
+        log.warn(others == 0 ? line : line + " (and " + others + " more " + what + " since the last such line)");
     }
 }

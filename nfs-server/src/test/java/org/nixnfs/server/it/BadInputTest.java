@@ -213,6 +213,23 @@ class BadInputTest extends SharedServerTest {
     }
 
     @Test
+    void connectionsOpenedOnlyToBreakTheProtocolLeaveAtMostOneLogLine() throws Exception {
+        String captured;
+        try (LogCapture log = new LogCapture()) {
+            for (int i = 0; i < 100; i++) {
+                try (RpcTestClient rpc = new RpcTestClient(server.address())) {
+                    rpc.sendRaw(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff}); // a 2 GiB fragment
+                    assertTrue(rpc.closedByServer(30_000), "a record over the limit closes the connection");
+                }
+            }
+            captured = log.text();
+        }
+        String[] lines = captured.lines().filter(l -> l.contains("WARN") || l.contains("ERROR")).toArray(String[]::new);
+        assertTrue(lines.length <= 1, "100 broken connections logged:\n" + String.join("\n", lines));
+        assertStillServing();
+    }
+
+    @Test
     void rpcLevelErrors() throws Exception {
         try (RpcTestClient rpc = new RpcTestClient(server.address())) {
             byte[] cred = RpcTestClient.authSysRoot();

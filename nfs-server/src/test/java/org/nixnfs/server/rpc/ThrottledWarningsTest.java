@@ -16,7 +16,8 @@ class ThrottledWarningsTest {
     private final Queue<SubstituteLoggingEvent> events = new ArrayDeque<>();
     private final AtomicLong now = new AtomicLong(1_000);
     private final ThrottledWarnings warnings = new ThrottledWarnings(
-            new EventRecordingLogger(new SubstituteLogger("RpcDispatcher", events, false), events), now::get);
+            new EventRecordingLogger(new SubstituteLogger("RpcDispatcher", events, false), events), "malformed calls",
+            now::get);
 
     @Test
     void oneLinePerIntervalSayingHowManyWereLeftOut() {
