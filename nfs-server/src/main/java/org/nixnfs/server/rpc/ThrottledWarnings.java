@@ -4,6 +4,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
+import org.slf4j.helpers.FormattingTuple;
 import org.slf4j.helpers.MessageFormatter;
 
 /**
@@ -31,7 +32,10 @@ public final class ThrottledWarnings {
         this.nextNanos = new AtomicLong(nanoTime.getAsLong());
     }
 
-    /** A warning in slf4j's format; it is formatted only if it is logged. */
+    /**
+     * A warning in slf4j's format, formatted only if it is logged; a Throwable after the
+     * arguments is logged with its stack trace, as slf4j does.
+     */
     public void warn(String format, Object... args) {
         long now = nanoTime.getAsLong();
         long next = nextNanos.get();
@@ -39,8 +43,14 @@ public final class ThrottledWarnings {
             leftOut.incrementAndGet();
             return;
         }
-        String line = MessageFormatter.basicArrayFormat(format, args);
+        FormattingTuple formatted = MessageFormatter.arrayFormat(format, args);
         long others = leftOut.getAndSet(0);
-        log.warn(others == 0 ? line : line + " (and " + others + " more " + what + " since the last such line)");
+        String line = others == 0 ? formatted.getMessage()
+                : formatted.getMessage() + " (and " + others + " more " + what + " since the last such line)";
+        if (formatted.getThrowable() == null) {
+            log.warn(line);
+        } else {
+            log.warn(line, formatted.getThrowable());
+        }
     }
 }

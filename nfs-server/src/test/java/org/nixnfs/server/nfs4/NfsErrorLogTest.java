@@ -10,7 +10,9 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayDeque;
 import java.util.Queue;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.nixnfs.server.rpc.ThrottledWarnings;
 import org.nixnfs.server.status.NfsException;
 import org.nixnfs.server.status.NfsStatus;
 import org.slf4j.event.EventRecordingLogger;
@@ -28,9 +30,14 @@ class NfsErrorLogTest {
     private final EventRecordingLogger recorder =
             new EventRecordingLogger(new SubstituteLogger("NfsErrorLog", events, false), events);
 
+    private final AtomicLong now = new AtomicLong();
+    private final ThrottledWarnings faults = new ThrottledWarnings(recorder, "server faults", now::get);
+
+    /** The line one error gives, 10 s after the one before (so never held back by the throttle). */
     private SubstituteLoggingEvent logged(int opcode, NfsException e) {
         events.clear();
-        NfsErrorLog.failed(recorder, "10.0.0.7:801", opcode, e);
+        now.addAndGet(ThrottledWarnings.INTERVAL_NANOS);
+        NfsErrorLog.failed(faults, recorder, "10.0.0.7:801", opcode, e);
         assertTrue(events.size() <= 1, "one line at most per error");
         return events.poll();
     }
@@ -51,6 +58,23 @@ class NfsErrorLogTest {
                 new NfsException(NfsStatus.NFS4ERR_STALE, "gone", new IOException("EIO"))).getLevel());
         assertEquals(Level.WARN, logged(OpCode.READ, new NfsException(NfsStatus.NFS4ERR_IO)).getLevel());
         assertEquals(Level.WARN, logged(OpCode.READ, new NfsException(NfsStatus.NFS4ERR_SERVERFAULT)).getLevel());
+    }
+
+    @Test
+    void aDiskFailingOnEveryReadIsOneLinePer10SecondsWithTheCountLeftOut() {
+        IOException cause = new IOException("Input/output error");
+        logged(OpCode.READ, new NfsException(NfsStatus.NFS4ERR_IO, "reading /nix/store/x-a/file", cause));
+        events.clear();
+        for (int i = 0; i < 1_000; i++) {
+            NfsErrorLog.failed(faults, recorder, "10.0.0.7:801", OpCode.READ,
+                    new NfsException(NfsStatus.NFS4ERR_IO, "reading /nix/store/x-a/file", cause));
+        }
+        assertEquals(0, events.size(), "1,000 more failed READs within the same 10 s");
+        SubstituteLoggingEvent next = logged(OpCode.READ,
+                new NfsException(NfsStatus.NFS4ERR_IO, "reading /nix/store/x-a/file", cause));
+        assertEquals("10.0.0.7:801 READ: NFS4ERR_IO: reading /nix/store/x-a/file (and 1000 more server faults since"
+                + " the last such line)", next.getMessage());
+        assertSame(cause, next.getThrowable(), "still with its cause");
     }
 
     @Test
