@@ -19,6 +19,16 @@ section "dmesg | tail -100"
 dmesg | tail -n 100
 section "OOM and seccomp lines anywhere in dmesg"
 dmesg | grep -Ei 'out of memory|oom|killed process|type=1326|segfault' || echo "(none)"
+section "JVM crash reports (hs_err_pid*.log): the crash, and the CPU features the JVM used"
+found=""
+for f in /root/hs_err_pid*.log /tmp/hs_err_pid*.log /var/lib/nixnfs/hs_err_pid*.log; do
+  [[ -f $f ]] || continue
+  found=1
+  echo "--- $f"
+  sed -n '1,30p' "$f"
+  grep -m1 -A2 '^CPU:' "$f" || true
+done
+[[ -n $found ]] || echo "(none)"
 section "memory: free -m, the largest processes, each service's peak"
 free -m
 ps -eo pid,rss,comm,args --sort=-rss | head -n 8 | cut -c1-160
