@@ -7,6 +7,7 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.ReferenceCountUtil;
 import java.util.List;
+import org.nixnfs.server.xdr.XdrEncoder;
 
 /**
  * Frames each {@link RpcRecord} as a single last fragment: a 4-byte record mark followed by
@@ -14,7 +15,7 @@ import java.util.List;
  * sendfile. All parts of one record are written in this one call, so replies produced
  * concurrently on worker threads never interleave on the wire.
  *
- * <p>The mark goes into the room {@link org.nixnfs.server.xdr.XdrEncoder} leaves in front of a
+ * <p>The mark goes into the room {@link XdrEncoder} leaves in front of a
  * reply's first buffer, so a reply of one buffer is one buffer on the wire. The parts before
  * the last are written with the void promise (a failure reaches the pipeline's error handler,
  * which closes the connection) and the last with the caller's: no promise combiner per reply.
@@ -44,11 +45,11 @@ public final class RecordMarkingEncoder extends ChannelOutboundHandlerAdapter {
             return;
         }
         int mark = LAST_FRAGMENT | (int) length;
-        if (!parts.isEmpty() && parts.get(0) instanceof ByteBuf first && first.readerIndex() >= 4) {
-            first.readerIndex(first.readerIndex() - 4);
+        if (!parts.isEmpty() && parts.get(0) instanceof ByteBuf first && first.readerIndex() >= XdrEncoder.HEADROOM) {
+            first.readerIndex(first.readerIndex() - XdrEncoder.HEADROOM);
             first.setInt(first.readerIndex(), mark);
         } else {
-            ctx.write(ctx.alloc().buffer(4).writeInt(mark), ctx.voidPromise());
+            ctx.write(ctx.alloc().buffer(XdrEncoder.HEADROOM).writeInt(mark), ctx.voidPromise());
         }
         int last = parts.size() - 1;
         for (int i = 0; i < last; i++) {
